@@ -1,0 +1,219 @@
+"""Bearer authentication: static tokens, and OAuth with single-use refresh tokens.
+
+Both are ``requests`` auth objects, so the tap's singer-sdk streams and the target's
+sinks attach them the same way. ``OAuthRefreshAuth`` refreshes ahead of expiry and once
+after a 401, always through the ``TokenStore`` lock, and saves every new pair before it
+uses it (see token_store.py for why).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import requests
+from requests.auth import AuthBase
+
+from ghl_api.errors import AuthError, TokenStoreError
+from ghl_api.token_store import TokenSet, TokenStore, fingerprint
+
+logger = logging.getLogger("ghl_api.auth")
+
+#: Refresh this long before the access token's nominal expiry, so a request never
+#: leaves with a token that dies in flight.
+REFRESH_MARGIN_S = 300.0
+
+
+class StaticTokenAuth(AuthBase):
+    """A Private Integration Token or an OAuth access token the caller manages."""
+
+    can_refresh = False
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def refresh(self, rejected_token: str | None = None) -> None:  # pragma: no cover - never
+        raise AuthError("a static access token cannot be refreshed")
+
+    def describe_rejection(self) -> str:
+        return (
+            "HighLevel rejected the access token (invalid, revoked or expired). Private "
+            "Integration Tokens do not refresh: generate a new one and set `access_token`."
+        )
+
+
+class OAuthRefreshAuth(AuthBase):
+    """OAuth 2.0 refresh-token flow with a persistent, locked token store."""
+
+    can_refresh = True
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str | None,
+        store: TokenStore,
+        user_type: str = "Location",
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        clock: Any = time.time,
+    ) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._config_refresh_token = refresh_token
+        self.store = store
+        self.user_type = user_type
+        self.timeout = timeout
+        self._session = session or requests.Session()
+        self._clock = clock
+        self._tokens: TokenSet | None = None
+        self._lock = threading.Lock()
+        self.refresh_count = 0
+
+    # -- requests auth hook -------------------------------------------------------
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.current_access_token()}"
+        return request
+
+    def current_access_token(self) -> str:
+        with self._lock:
+            if not self._usable(self._tokens):
+                self._refresh_locked(rejected_token=None)
+            assert self._tokens is not None and self._tokens.access_token
+            return self._tokens.access_token
+
+    def refresh(self, rejected_token: str | None = None) -> None:
+        """Get a new access token after ``rejected_token`` drew a 401."""
+        with self._lock:
+            self._refresh_locked(rejected_token=rejected_token)
+
+    def describe_rejection(self) -> str:
+        return (
+            "HighLevel rejected the OAuth access token even after a refresh: the app may "
+            "have been uninstalled from the location or its access revoked."
+        )
+
+    # -- internals ----------------------------------------------------------------
+    def _usable(self, tokens: TokenSet | None, rejected: str | None = None) -> bool:
+        return bool(
+            tokens
+            and tokens.access_token
+            and tokens.access_token != rejected
+            and tokens.expires_at is not None
+            and tokens.expires_at - REFRESH_MARGIN_S > self._clock()
+        )
+
+    def _refresh_locked(self, rejected_token: str | None) -> None:
+        with self.store.locked():
+            stored = self.store.read()
+            config_token = self._config_refresh_token
+            config_fp = fingerprint(config_token) if config_token else None
+            if stored is not None and config_fp and config_fp not in (
+                stored.seeded_from,
+                fingerprint(stored.refresh_token),
+            ):
+                logger.info(
+                    "The configured refresh_token is a new authorization; it replaces the "
+                    "token chain in %s.",
+                    self.store.path,
+                )
+                stored = None
+            if stored is None:
+                if not self._config_refresh_token:
+                    raise TokenStoreError(
+                        f"token store `{self.store.path}` does not exist and config key "
+                        "`refresh_token` is empty: set `refresh_token` to a fresh refresh token"
+                    )
+                stored = TokenSet(refresh_token=self._config_refresh_token, seeded_from=config_fp)
+            # Another process may have refreshed while we waited for the lock.
+            if self._usable(stored, rejected=rejected_token):
+                self._tokens = stored
+                return
+            self._tokens = self._redeem(stored)
+
+    def _redeem(self, current: TokenSet) -> TokenSet:
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": current.refresh_token,
+            "user_type": self.user_type,
+        }
+        try:
+            response = self._session.post(
+                self.token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            sent = not isinstance(exc, requests.ConnectTimeout) and not _refused(exc)
+            if sent:
+                raise AuthError(
+                    "The token refresh got no answer after it was sent: HighLevel may have "
+                    "used up the refresh token. Run again; if it then fails with 'invalid "
+                    "grant', re-authorize the app and set a new `refresh_token`."
+                ) from None
+            raise AuthError(f"Cannot reach the token endpoint {self.token_url}.") from None
+        body = _json(response)
+        if response.status_code >= 400:
+            message = _message(body) or response.reason
+            if response.status_code in (400, 401) and "grant" in str(message).lower():
+                raise AuthError(
+                    "HighLevel refused the refresh token (invalid, expired or already used): "
+                    f"{message}. Re-authorize the app, set `refresh_token` to the new token "
+                    "and keep `token_store_path` so rotated tokens are saved.",
+                    status=response.status_code,
+                )
+            raise AuthError(
+                f"The token refresh failed with HTTP {response.status_code}: {message}",
+                status=response.status_code,
+            )
+        if not isinstance(body, dict) or not body.get("access_token") or not body.get(
+            "refresh_token"
+        ):
+            raise AuthError("The token endpoint answered without access_token/refresh_token.")
+        new = TokenSet(
+            refresh_token=body["refresh_token"],
+            access_token=body["access_token"],
+            expires_at=self._clock() + float(body.get("expires_in") or 86399),
+            scope=body.get("scope"),
+            location_id=body.get("locationId"),
+            user_type=body.get("userType"),
+            seeded_from=current.seeded_from,
+        )
+        # The old refresh token is spent: the new pair must be durable before use.
+        self.store.write(new)
+        self.refresh_count += 1
+        logger.info("Refreshed the HighLevel access token; saved the rotated pair.")
+        return new
+
+
+def _refused(exc: Exception) -> bool:
+    text = repr(exc)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _message(body: Any) -> str | None:
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error_description") or body.get("error")
+        if isinstance(message, list):
+            return "; ".join(str(m) for m in message)
+        return str(message) if message else None
+    return None

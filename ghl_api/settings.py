@@ -1,0 +1,167 @@
+"""Connection settings shared by tap-ghl and target-ghl, and the client built from them.
+
+Both plugins accept the same connection keys, validate them the same way (an error
+names the key and what is wrong) and build the same ``GHLClient``, so a config that
+works for one works for the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from singer_sdk import typing as th
+
+from ghl_api import DEFAULT_API_URL
+from ghl_api.auth import OAuthRefreshAuth, StaticTokenAuth
+from ghl_api.client import GHLClient
+from ghl_api.errors import ConfigError
+from ghl_api.pacing import shared_pacer
+from ghl_api.token_store import TokenStore, fingerprint
+
+OAUTH_KEYS = ("client_id", "client_secret", "refresh_token")
+
+CONNECTION_PROPERTIES = th.PropertiesList(
+    th.Property(
+        "location_id",
+        th.StringType,
+        required=True,
+        title="Location ID",
+        description="The HighLevel sub-account (location) to read from or write to.",
+    ),
+    th.Property(
+        "access_token",
+        th.StringType,
+        secret=True,
+        title="Access token",
+        description=(
+            "A Private Integration Token (`pit-…`) of the sub-account, or an OAuth access "
+            "token you refresh yourself. Use this or the OAuth keys."
+        ),
+    ),
+    th.Property(
+        "client_id",
+        th.StringType,
+        secret=True,
+        title="OAuth client ID",
+        description="Marketplace app client ID, for the OAuth refresh-token flow.",
+    ),
+    th.Property(
+        "client_secret",
+        th.StringType,
+        secret=True,
+        title="OAuth client secret",
+        description="Marketplace app client secret, for the OAuth refresh-token flow.",
+    ),
+    th.Property(
+        "refresh_token",
+        th.StringType,
+        secret=True,
+        title="OAuth refresh token",
+        description=(
+            "The first refresh token of the chain. HighLevel refresh tokens are single-use; "
+            "rotated ones are kept in `token_store_path`, which wins over this value unless "
+            "this is a new authorization."
+        ),
+    ),
+    th.Property(
+        "token_store_path",
+        th.StringType,
+        title="Token store path",
+        description=(
+            "File that keeps the current OAuth token pair (written atomically under a lock; "
+            "share it between processes that use the same app and location). Required with "
+            "OAuth."
+        ),
+    ),
+    th.Property(
+        "api_url",
+        th.StringType,
+        default=DEFAULT_API_URL,
+        title="API URL",
+        description="HighLevel API base URL; point it at `ghl-sandbox` to try things offline.",
+    ),
+    th.Property(
+        "user_agent",
+        th.StringType,
+        title="User agent",
+        description="User-Agent header sent with every request.",
+    ),
+)
+
+
+def _text(config: Mapping[str, Any], key: str) -> str | None:
+    value = config.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(key, f"must be a string, got {type(value).__name__}")
+    return value.strip()
+
+
+def validate_connection(config: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` naming the first connection key that is missing or wrong."""
+    location = _text(config, "location_id")
+    if not location:
+        raise ConfigError("location_id", "is required: the sub-account (location) ID")
+    api_url = _text(config, "api_url") or DEFAULT_API_URL
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError("api_url", f"must be an http(s) URL, got {api_url!r}")
+    token = _text(config, "access_token")
+    oauth = {key: _text(config, key) for key in OAUTH_KEYS}
+    if token and any(oauth.values()):
+        raise ConfigError(
+            "access_token",
+            "is set together with OAuth keys; set either `access_token` or "
+            "`client_id`/`client_secret`/`refresh_token`, not both",
+        )
+    if token:
+        return
+    if not any(oauth.values()):
+        raise ConfigError(
+            "access_token",
+            "no credentials: set `access_token` (a Private Integration Token) or "
+            "`client_id`, `client_secret`, `refresh_token` and `token_store_path`",
+        )
+    for key in ("client_id", "client_secret"):
+        if not oauth[key]:
+            raise ConfigError(key, "is required for the OAuth refresh-token flow")
+    if not _text(config, "token_store_path"):
+        raise ConfigError(
+            "token_store_path",
+            "is required with OAuth: HighLevel refresh tokens are single-use, so each "
+            "rotated token must be saved for the next run",
+        )
+
+
+def build_client(config: Mapping[str, Any], *, user_agent: str, **client_kwargs: Any) -> GHLClient:
+    """Validate the connection keys and return a client sharing the process-wide pacer."""
+    validate_connection(config)
+    api_url = (_text(config, "api_url") or DEFAULT_API_URL).rstrip("/")
+    location = _text(config, "location_id") or ""
+    token = _text(config, "access_token")
+    auth: StaticTokenAuth | OAuthRefreshAuth
+    if token:
+        auth = StaticTokenAuth(token)
+        app = "token:" + fingerprint(token)
+    else:
+        client_id = _text(config, "client_id") or ""
+        auth = OAuthRefreshAuth(
+            token_url=f"{api_url}/oauth/token",
+            client_id=client_id,
+            client_secret=_text(config, "client_secret") or "",
+            refresh_token=_text(config, "refresh_token"),
+            store=TokenStore(_text(config, "token_store_path") or ""),
+        )
+        app = "oauth:" + fingerprint(client_id)
+    pacer = shared_pacer(api_url, location, app, label=f"location {location}")
+    return GHLClient(
+        api_url=api_url,
+        auth=auth,
+        location_id=location,
+        pacer=pacer,
+        user_agent=_text(config, "user_agent") or user_agent,
+        **client_kwargs,
+    )

@@ -1,0 +1,128 @@
+"""A file that keeps the current OAuth token pair, safe for several processes.
+
+HighLevel refresh tokens are single-use: redeeming one invalidates it, so the new pair
+must be on disk before it is used, or a crash loses the only valid token. Writes are
+atomic (temp file, fsync, rename, fsync of the directory) and every read-redeem-write
+cycle runs under an exclusive ``flock`` on a sidecar lock file, so two processes (a tap
+and a target, or two scheduled runs) never redeem the same refresh token twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ghl_api.errors import TokenStoreError
+
+STORE_VERSION = 1
+
+
+def fingerprint(secret: str) -> str:
+    """A short, non-reversible tag of a secret, to compare tokens without storing copies."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+@dataclass
+class TokenSet:
+    """One OAuth token pair as HighLevel issued it."""
+
+    refresh_token: str
+    access_token: str | None = None
+    expires_at: float | None = None  # epoch seconds
+    scope: str | None = None
+    location_id: str | None = None
+    user_type: str | None = None
+    #: Fingerprint of the configured refresh_token this chain started from. A config
+    #: token with another fingerprint is a new authorization and replaces the chain.
+    seeded_from: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class TokenStore:
+    """The token file at ``path`` plus its lock file ``path + '.lock'``."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).expanduser()
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the exclusive lock; blocks while another process refreshes."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise TokenStoreError(
+                f"token store `{self.path}`: cannot create its lock file ({exc.strerror})"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def read(self) -> TokenSet | None:
+        """Return the stored pair, None if there is no store yet; raise if it is corrupt."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise TokenStoreError(
+                f"token store `{self.path}` cannot be read ({exc.strerror})"
+            ) from None
+        hint = (
+            "fix or delete the file, then set `refresh_token` to a refresh token HighLevel "
+            "has not redeemed yet (re-authorize the app if the last one was lost)"
+        )
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise TokenStoreError(
+                f"token store `{self.path}` is corrupt (not JSON: {exc.msg} at line {exc.lineno}); "
+                + hint
+            ) from None
+        if not isinstance(data, dict) or not isinstance(data.get("refresh_token"), str):
+            raise TokenStoreError(
+                f"token store `{self.path}` is corrupt (no `refresh_token` string); " + hint
+            )
+        known = {k: data.get(k) for k in TokenSet.__dataclass_fields__ if k != "extra"}
+        return TokenSet(**known)
+
+    def write(self, tokens: TokenSet) -> None:
+        """Replace the store atomically and durably (the rename is the commit point)."""
+        payload = {"version": STORE_VERSION, **asdict(tokens)}
+        payload.pop("extra", None)
+        directory = self.path.parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(payload, handle, indent=2)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(tmp, 0o600)
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise TokenStoreError(
+                f"token store `{self.path}` cannot be written ({exc.strerror}); the rotated "
+                "refresh token was NOT saved"
+            ) from None

@@ -1,0 +1,3 @@
+from tap_ghl.tap import TapGHL
+
+TapGHL.cli()

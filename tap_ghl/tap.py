@@ -1,0 +1,122 @@
+"""tap-ghl: the Tap class, its settings, and the end-of-run summary."""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+from typing import Any
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from ghl_api.client import GHLClient
+from ghl_api.errors import ConfigError, DailyLimitExhausted, MissingScopeError
+from ghl_api.settings import CONNECTION_PROPERTIES, build_client, validate_connection
+from tap_ghl.streams import STREAM_TYPES
+from tap_ghl.streams.contacts import MAX_PAGE_SIZE
+
+TAP_PROPERTIES = th.PropertiesList(
+    *CONNECTION_PROPERTIES.wrapped.values(),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        title="Start date",
+        description="Read records updated at or after this time on the first run.",
+    ),
+    th.Property(
+        "lookback_window_minutes",
+        th.NumberType(minimum=0),
+        default=5,
+        title="Lookback window (minutes)",
+        description=(
+            "Incremental runs re-read this much before the bookmark: HighLevel's search index "
+            "lags writes by seconds, and contacts can share the bookmark's timestamp."
+        ),
+    ),
+    th.Property(
+        "page_size",
+        th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),
+        default=MAX_PAGE_SIZE,
+        title="Page size",
+        description="Contacts per search request (HighLevel allows at most 500).",
+    ),
+    th.Property(
+        "strict_scopes",
+        th.BooleanType,
+        default=False,
+        title="Strict scopes",
+        description=(
+            "Fail the run when the token lacks a selected stream's scope, instead of skipping "
+            "that stream with a warning."
+        ),
+    ),
+)
+
+
+class TapGHL(Tap):
+    """Singer tap for HighLevel API v2."""
+
+    name = "tap-ghl"
+    package_name = "ghl-connectors"
+    config_jsonschema = TAP_PROPERTIES.to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.budget_exhausted: DailyLimitExhausted | None = None
+        self.skipped_streams: dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+        try:
+            validate_connection(self.config)
+        except ConfigError as exc:
+            raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
+
+    @cached_property
+    def ghl_client(self) -> GHLClient:
+        return build_client(self.config, user_agent=f"tap-ghl/{self.plugin_version}")
+
+    def discover_streams(self) -> list:
+        return [stream_class(tap=self) for stream_class in STREAM_TYPES]
+
+    # -- outcomes the streams report ---------------------------------------------------
+    def record_budget_exhausted(self, stream: str, error: DailyLimitExhausted) -> None:
+        self.budget_exhausted = error
+        self.logger.error("Stream '%s' stopped: %s", stream, error)
+
+    def record_missing_scope(self, stream: str, error: MissingScopeError) -> None:
+        if self.config.get("strict_scopes"):
+            raise error
+        if stream not in self.skipped_streams:
+            self.skipped_streams[stream] = error.scope or "unknown scope"
+            self.logger.warning(
+                "Skipping stream '%s': the token lacks the scope `%s` (set strict_scopes to "
+                "fail instead).",
+                stream,
+                error.scope,
+            )
+
+    def sync_all(self) -> None:
+        super().sync_all()
+        self._log_summary()
+        if self.budget_exhausted is not None:
+            # State for everything read so far has been written; a non-zero exit tells
+            # the orchestrator the run is incomplete.
+            sys.exit(3)
+
+    def _log_summary(self) -> None:
+        stats = self.ghl_client.stats if "ghl_client" in self.__dict__ else {}
+        pacer = self.ghl_client.pacer if "ghl_client" in self.__dict__ else None
+        self.logger.info(
+            "Run summary: %d requests, %d retries, %d rate-limit waits (429), %.1fs paced; "
+            "daily budget left: %s; skipped streams: %s",
+            stats.get("requests", 0),
+            stats.get("retries", 0),
+            stats.get("rate_limited", 0),
+            pacer.waited_s if pacer else 0.0,
+            pacer.daily_remaining if pacer and pacer.daily_remaining is not None else "unknown",
+            ", ".join(f"{name} (missing {scope})" for name, scope in self.skipped_streams.items())
+            or "none",
+        )
+
+
+if __name__ == "__main__":
+    TapGHL.cli()

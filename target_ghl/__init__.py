@@ -1,0 +1,1 @@
+"""target-ghl: a Singer target that writes records back into HighLevel."""
