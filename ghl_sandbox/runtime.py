@@ -1,0 +1,93 @@
+"""Everything one running sandbox holds, independent of the HTTP transport.
+
+Keeping this apart from ``server.py`` lets handlers and tests work on a sandbox without
+sockets, and lets the credentials a run hands out be computed once, deterministically
+from the seed, before the server accepts its first request.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ghl_sandbox.auth import LOCATION, TokenRegistry
+from ghl_sandbox.config import SandboxConfig
+from ghl_sandbox.faults import FaultPlan
+from ghl_sandbox.ratelimit import RateLimiter
+from ghl_sandbox.seed import build_state
+from ghl_sandbox.stats import RequestLog
+from ghl_sandbox.store import SandboxState
+
+
+@dataclass
+class DefaultCredentials:
+    """The tokens a run hands out: a PIT per location and one OAuth client."""
+
+    location_tokens: list[tuple[str, str]]  # (location_id, PIT), primary first
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    company_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        primary_location, primary_token = self.location_tokens[0]
+        return {
+            "location_id": primary_location,
+            "access_token": primary_token,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "refresh_token": self.refresh_token,
+            "company_id": self.company_id,
+            "locations": [
+                {"location_id": loc, "access_token": token} for loc, token in self.location_tokens
+            ],
+        }
+
+
+class SandboxRuntime:
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.state: SandboxState = build_state(config)
+        self.tokens = TokenRegistry(
+            self.state.company_id, random.Random(f"ghl-sandbox:{config.seed}:tokens")
+        )
+        self.limiter = RateLimiter(
+            config.rate_limit_max, config.rate_limit_interval_ms, config.daily_limit
+        )
+        self.faults = FaultPlan()
+        self.log = RequestLog()
+        self.touch_calls = 0
+        client = self.tokens.register_client()
+        self.default_client_id = client.client_id
+        pits = [(loc_id, self.tokens.mint_pit(loc_id).token) for loc_id in self.state.locations]
+        refresh = self.tokens.issue_refresh(
+            client.client_id, self.state.primary_location_id, LOCATION
+        )
+        self.credentials = DefaultCredentials(
+            location_tokens=pits,
+            client_id=client.client_id,
+            client_secret=client.client_secret,
+            refresh_token=refresh.token,
+            company_id=self.state.company_id,
+        )
+
+    def stats(self) -> dict[str, Any]:
+        snapshot = self.log.snapshot()
+        return {
+            "requests_total": snapshot["requests_total"],
+            "by_route": snapshot["by_route"],
+            "rate_limited_burst": self.limiter.rejected_burst,
+            "rate_limited_daily": self.limiter.rejected_daily,
+            "refresh_redeemed": self.tokens.stats.refresh_redeemed,
+            "refresh_reuse_attempts": self.tokens.stats.refresh_reuse_attempts,
+            "faults_fired": self.faults.fired,
+            "requests": snapshot["requests"],
+        }
+
+    def reset_stats(self) -> None:
+        self.log.reset()
+        self.limiter.reset_counters()
+        self.tokens.stats.refresh_redeemed = 0
+        self.tokens.stats.refresh_reuse_attempts = 0
+        self.faults.fired = 0

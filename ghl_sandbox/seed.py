@@ -1,0 +1,475 @@
+"""Deterministic, realistic-looking HighLevel data.
+
+The same seed and counts must give byte-identical data on every machine (tests compare
+two servers, benchmarks compare runs), so every draw comes from a ``random.Random`` seeded
+with a string derived from the seed, and all instants lie in a fixed window
+(2022-01-01 .. 2025-06-30) rather than relative to "now". Generation is a flat loop of
+cheap draws because ``ghl-sandbox serve`` must be up in well under two seconds for 10,000+
+contacts.
+
+The data deliberately contains the awkward cases connectors meet in real accounts:
+contacts without email, several contacts sharing one ``dateUpdated`` millisecond (bulk
+imports), mixed-case emails, multi-valued and numeric custom fields.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from typing import Any
+
+from ghl_sandbox.clock import parse_instant
+from ghl_sandbox.config import SandboxConfig
+from ghl_sandbox.identifiers import new_id
+from ghl_sandbox.store import (
+    Business,
+    CustomFieldDefinition,
+    Location,
+    SandboxState,
+    StoredContact,
+)
+
+WINDOW_START_MS = parse_instant("2022-01-01T00:00:00Z")
+WINDOW_END_MS = parse_instant("2025-06-30T23:59:59.999Z")
+
+FIRST_NAMES = [
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Christopher",
+    "Lisa",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Betty",
+    "Anthony",
+    "Sandra",
+    "Mark",
+    "Ashley",
+    "Priya",
+    "Arjun",
+    "Aisha",
+    "Mohammed",
+    "Wei",
+    "Mei",
+    "Sofia",
+    "Lucas",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Chloe",
+    "Mateo",
+    "Zoe",
+    "Hiroshi",
+    "Yuki",
+    "Fatima",
+    "Omar",
+    "Ines",
+    "Jose",
+    "Ana",
+    "Lars",
+    "Freya",
+    "Siobhan",
+    "Connor",
+    "Amara",
+    "Kwame",
+    "Nia",
+    "Tomas",
+]
+LAST_NAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Patel",
+    "Sharma",
+    "Nguyen",
+    "Chen",
+    "Wang",
+    "Kim",
+    "Tanaka",
+    "Sato",
+    "Okafor",
+    "Mensah",
+    "Silva",
+    "Santos",
+    "Rossi",
+    "Muller",
+    "Schmidt",
+    "Novak",
+    "Kowalski",
+    "Larsen",
+    "Murphy",
+    "O'Brien",
+    "Dubois",
+    "Haddad",
+]
+EMAIL_DOMAINS = (
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "hotmail.com",
+    "icloud.com",
+    "proton.me",
+    "acme.io",
+    "example.org",
+    "brightsmile.dental",
+    "northwind.co",
+)
+STREETS = (
+    "Main St",
+    "Oak Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Park Rd",
+    "Pine St",
+    "Elm St",
+    "Washington Blvd",
+    "Lake View Dr",
+    "Hillcrest Rd",
+    "High St",
+    "Station Rd",
+)
+# (country, city, state, postal prefix, IANA timezone, phone country code, weight)
+PLACES = (
+    ("US", "New York", "NY", "100", "America/New_York", "1", 6),
+    ("US", "Los Angeles", "CA", "900", "America/Los_Angeles", "1", 5),
+    ("US", "Chicago", "IL", "606", "America/Chicago", "1", 4),
+    ("US", "Houston", "TX", "770", "America/Chicago", "1", 4),
+    ("US", "Phoenix", "AZ", "850", "America/Phoenix", "1", 3),
+    ("US", "Denver", "CO", "802", "America/Denver", "1", 3),
+    ("US", "Seattle", "WA", "981", "America/Los_Angeles", "1", 3),
+    ("US", "Miami", "FL", "331", "America/New_York", "1", 3),
+    ("US", "Atlanta", "GA", "303", "America/New_York", "1", 3),
+    ("CA", "Toronto", "ON", "M5V", "America/Toronto", "1", 2),
+    ("CA", "Vancouver", "BC", "V6B", "America/Vancouver", "1", 1),
+    ("GB", "London", "England", "SW1A", "Europe/London", "44", 2),
+    ("GB", "Manchester", "England", "M1", "Europe/London", "44", 1),
+    ("AU", "Sydney", "NSW", "20", "Australia/Sydney", "61", 2),
+    ("AU", "Melbourne", "VIC", "30", "Australia/Melbourne", "61", 1),
+    ("IN", "Mumbai", "Maharashtra", "4000", "Asia/Calcutta", "91", 1),
+)
+SOURCES = (
+    "website",
+    "facebook form",
+    "manual",
+    "import",
+    "public api",
+    "zapier",
+    "referral",
+    "google ads",
+    "chat widget",
+)
+TAG_POOL = (
+    "vip",
+    "newsletter",
+    "lead-magnet",
+    "webinar-2024",
+    "webinar-2025",
+    "cold",
+    "warm",
+    "hot",
+    "customer",
+    "churned",
+    "referral",
+    "trial",
+    "enterprise",
+    "smb",
+    "do-not-call",
+)
+COMPANY_WORDS = [
+    "Acme",
+    "Apex",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Summit",
+    "Harbor",
+    "North",
+    "Pioneer",
+    "Quantum",
+    "Silver",
+    "Urban",
+    "Vertex",
+    "Golden",
+    "Iron",
+    "Maple",
+]
+COMPANY_SUFFIXES = ("LLC", "Inc", "Group", "Studio", "Partners", "Co", "Dental", "Fitness")
+DND_CHANNELS = ("Call", "Email", "SMS", "WhatsApp", "GMB", "FB")
+UTM_SOURCES = ("google", "facebook", "newsletter", "bing", "instagram")
+OPPORTUNITY_STATUSES = ("open", "won", "lost", "abandoned")
+
+# (name, key suffix, HighLevel dataType, picklist options)
+CUSTOM_FIELDS = (
+    ("Favourite colour", "favourite_color", "TEXT", ()),
+    ("Onboarding notes", "onboarding_notes", "LARGE_TEXT", ()),
+    ("Lifetime value", "lifetime_value", "MONETORY", ()),
+    ("Employee count", "employee_count", "NUMERICAL", ()),
+    ("Plan", "plan", "SINGLE_OPTIONS", ("starter", "growth", "pro")),
+    ("Interests", "interests", "MULTIPLE_OPTIONS", ("seo", "ads", "email", "social", "crm")),
+    ("Preferred channels", "preferred_channels", "CHECKBOX", ("phone", "email", "sms")),
+    ("Renewal date", "renewal_date", "DATE", ()),
+)
+COLOURS = ("red", "green", "blue", "teal", "purple", "orange", "black", "yellow")
+NOTES = (
+    "Prefers morning calls.",
+    "Asked for a quote in Q3.",
+    "Met at the Austin expo.",
+    "Wants a demo of the booking widget.",
+    "Follow up after holidays.",
+)
+
+EXTRA_LOCATION_BUSINESSES = 5
+BUSINESSES_PER_LOCATION = 25
+USERS_PER_LOCATION = 6
+
+
+def build_state(config: SandboxConfig) -> SandboxState:
+    """Generate the whole sandbox: one company, a populated primary location, empty extras."""
+    rng = random.Random(f"ghl-sandbox:{config.seed}:company")
+    company_id = new_id(rng)
+    locations = [_location(config, company_id, 0, config.contacts)]
+    locations += [
+        _location(config, company_id, index, 0) for index in range(1, config.extra_locations + 1)
+    ]
+    return SandboxState(company_id, locations)
+
+
+def _location(config: SandboxConfig, company_id: str, index: int, contacts: int) -> Location:
+    rng = random.Random(f"ghl-sandbox:{config.seed}:location:{index}")
+    location = Location(
+        id=new_id(rng),
+        name="Sandbox Dental Studio" if index == 0 else f"Sandbox Sub-Account {index}",
+        company_id=company_id,
+    )
+    location.user_ids = [new_id(rng) for _ in range(USERS_PER_LOCATION)]
+    location.custom_fields = [
+        CustomFieldDefinition(new_id(rng), name, f"contact.{suffix}", data_type, options)
+        for name, suffix, data_type, options in CUSTOM_FIELDS
+    ]
+    business_count = BUSINESSES_PER_LOCATION if index == 0 else EXTRA_LOCATION_BUSINESSES
+    for _ in range(business_count):
+        business = Business(new_id(rng), _company_name(rng))
+        location.businesses[business.id] = business
+    _ContactFactory(rng, location).fill(contacts)
+    return location
+
+
+def _company_name(rng: random.Random) -> str:
+    return f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_SUFFIXES)}"
+
+
+class _ContactFactory:
+    """Draws contacts for one location, keeping emails and ids unique within it."""
+
+    def __init__(self, rng: random.Random, location: Location) -> None:
+        self.rng = rng
+        self.location = location
+        self.emails: set[str] = set()
+        self.place_weights = [p[6] for p in PLACES]
+        self.businesses = list(location.businesses.values())
+        # Bulk imports and automations stamp many contacts with the same millisecond.
+        span = WINDOW_END_MS - WINDOW_START_MS
+        self.bursts = sorted(WINDOW_START_MS + rng.randrange(span) for _ in range(40))
+
+    def fill(self, count: int) -> None:
+        contacts = self.location.contacts
+        for _ in range(count):
+            contact = self._contact()
+            while contact.id in contacts:  # pragma: no cover - 62**20 id space
+                contact.id = new_id(self.rng)
+            contacts[contact.id] = contact
+
+    def _contact(self) -> StoredContact:
+        rng = self.rng
+        r = rng.random
+        first = rng.choice(FIRST_NAMES)
+        last = rng.choice(LAST_NAMES)
+        country, city, state, postal, tz, dial, _ = rng.choices(PLACES, self.place_weights)[0]
+        added = WINDOW_START_MS + rng.randrange(WINDOW_END_MS - WINDOW_START_MS)
+        updated = self._updated(added)
+        f: dict[str, Any] = {"firstName": first, "lastName": last}
+
+        has_email = r() > 0.08
+        if has_email:
+            f["email"] = self._email(first, last)
+            f["validEmail"] = r() > 0.05
+        if not has_email or r() > 0.15:
+            f["phone"] = _phone(rng, dial)
+            f["phoneLabel"] = "Mobile"
+        if r() > 0.2:
+            f["address1"] = f"{rng.randint(1, 9999)} {rng.choice(STREETS)}"
+            f["city"] = city
+            f["state"] = state
+            f["postalCode"] = postal + (str(rng.randint(10, 99)) if postal.isdigit() else " 1AB")
+        f["country"] = country
+        f["timezone"] = tz
+        f["source"] = rng.choice(SOURCES)
+        f["type"] = "customer" if r() < 0.3 else "lead"
+        dnd = r() < 0.05
+        f["dnd"] = dnd
+        if dnd or r() < 0.15:
+            f["dndSettings"] = {
+                channel: {"status": "active" if dnd or r() < 0.3 else "inactive", "message": ""}
+                for channel in DND_CHANNELS
+            }
+        f["tags"] = rng.sample(TAG_POOL, rng.choice((0, 0, 1, 1, 2, 2, 3, 4)))
+        if r() < 0.8:
+            f["assignedTo"] = rng.choice(self.location.user_ids)
+        if r() < 0.4:
+            f["companyName"] = _company_name(rng)
+        if self.businesses and r() < 0.2:
+            business = rng.choice(self.businesses)
+            f["businessId"] = business.id
+            f["businessName"] = business.name
+        if r() < 0.3:
+            f["dateOfBirth"] = (
+                f"{rng.randint(1950, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            )
+        if r() < 0.25:
+            f["website"] = (
+                f"https://www.{last.lower().replace(chr(39), '')}{rng.randint(1, 99)}.com"
+            )
+        f["customFields"] = self._custom_values()
+        f["followers"] = rng.sample(self.location.user_ids, 1) if r() < 0.1 else []
+        f["additionalEmails"] = []
+        f["additionalPhones"] = []
+        f["opportunities"] = self._opportunities()
+        if r() < 0.35:
+            f["attributionSource"] = {
+                "url": "https://sandbox.example/landing",
+                "campaign": None,
+                "utmSource": rng.choice(UTM_SOURCES),
+                "utmMedium": "cpc",
+                "medium": "form",
+            }
+        if r() < 0.6:
+            f["lastActivity"] = updated
+        return StoredContact(new_id(rng), self.location.id, added, updated, f)
+
+    def _updated(self, added: int) -> int:
+        r = self.rng.random()
+        if r < 0.25:
+            return added  # never edited since creation
+        if r < 0.35:
+            # Touched by a bulk operation: shares its millisecond with other contacts.
+            at = bisect.bisect_left(self.bursts, added)
+            if at < len(self.bursts):
+                return self.bursts[at]
+        return added + self.rng.randrange(WINDOW_END_MS - added + 1)
+
+    def _email(self, first: str, last: str) -> str:
+        rng = self.rng
+        local = f"{first}.{last}".replace("'", "")
+        if rng.random() < 0.9:
+            local = local.lower()
+        base = f"{local}@{rng.choice(EMAIL_DOMAINS)}"
+        email, n = base, 1
+        while email.lower() in self.emails:
+            n += 1
+            user, _, domain = base.partition("@")
+            email = f"{user}{n}@{domain}"
+        self.emails.add(email.lower())
+        return email
+
+    def _custom_values(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        values: list[dict[str, Any]] = []
+        for definition in self.location.custom_fields:
+            if rng.random() < 0.45:
+                continue
+            kind = definition.data_type
+            value: Any
+            if kind == "TEXT":
+                value = rng.choice(COLOURS)
+            elif kind == "LARGE_TEXT":
+                value = rng.choice(NOTES)
+            elif kind == "MONETORY":
+                value = round(rng.uniform(0, 25_000), 2)
+            elif kind == "NUMERICAL":
+                value = rng.randint(1, 500)
+            elif kind == "SINGLE_OPTIONS":
+                value = rng.choice(definition.options)
+            elif kind in ("MULTIPLE_OPTIONS", "CHECKBOX"):
+                value = rng.sample(definition.options, rng.randint(1, len(definition.options)))
+            else:  # DATE
+                value = (
+                    f"{rng.randint(2024, 2027)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                )
+            values.append({"id": definition.id, "value": value})
+        return values
+
+    def _opportunities(self) -> list[dict[str, Any]]:
+        rng = self.rng
+        if rng.random() > 0.1:
+            return []
+        return [
+            {
+                "id": new_id(rng),
+                "pipeline_id": "pipeline" + self.location.id[:12],
+                "pipeline_stage_id": f"stage-{rng.randint(1, 5)}",
+                "monetary_value": float(rng.randrange(100, 20_000, 50)),
+                "status": rng.choice(OPPORTUNITY_STATUSES),
+            }
+        ]
+
+
+def _phone(rng: random.Random, dial: str) -> str:
+    if dial == "1":
+        return f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+    if dial == "44":
+        return f"+447{rng.randint(100000000, 999999999)}"
+    if dial == "61":
+        return f"+614{rng.randint(10000000, 99999999)}"
+    return f"+919{rng.randint(100000000, 999999999)}"
