@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
+from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.server import SandboxServer
 from tests.sandbox.highlevel_calls import HighLevelCalls
 
@@ -89,3 +92,15 @@ def test_fault_list_and_clear(hl: HighLevelCalls) -> None:
     assert hl.admin("DELETE", "faults") == {"pending": []}
     bad = hl.session.post(f"{hl.url}/_sandbox/faults", json={"kind": "explode"})
     assert bad.status_code == 400
+
+
+def test_latency_is_added_to_api_responses_only() -> None:
+    with SandboxServer(SandboxConfig(contacts=10, latency_ms=250)) as server:
+        creds = server.credentials
+        hl = HighLevelCalls(server.url, creds["access_token"], creds["location_id"])
+        started = time.perf_counter()
+        assert hl.search(pageLimit=1).status_code == 200
+        assert time.perf_counter() - started >= 0.25
+        started = time.perf_counter()
+        hl.admin("GET", "stats")
+        assert time.perf_counter() - started < 0.25

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -212,7 +213,14 @@ def test_index_lag_hides_recent_changes_from_search() -> None:
         ids_filter = [{"field": "id", "operator": "eq", "value": touched["ids"]}]
         assert hl.search(filters=ids_filter).json()["total"] == 0
         assert hl.get_contact(touched["ids"][0]).status_code == 200  # reads by id are not lagged
-        import time
-
         time.sleep(0.5)
         assert hl.search(filters=ids_filter).json()["total"] == 3
+
+
+def test_query_matches_names_emails_and_phones(sb: SandboxServer, hl: HighLevelCalls) -> None:
+    location = sb.state.location(hl.location_id)
+    assert location is not None
+    target = next(c for c in location.contacts.values() if c.fields.get("email"))
+    found = hl.search(query=target.fields["email"].upper()).json()["contacts"]
+    assert target.id in {c["id"] for c in found}
+    assert hl.search(query="x" * 76).status_code == 422
