@@ -21,8 +21,8 @@ from ghl_api.token_store import TokenSet, TokenStore, fingerprint
 
 logger = logging.getLogger("ghl_api.auth")
 
-#: Refresh this long before the access token's nominal expiry, so a request never
-#: leaves with a token that dies in flight.
+#: Refresh this long before the access token's nominal expiry (at most a tenth of its
+#: lifetime), so a request never leaves with a token that dies in flight.
 REFRESH_MARGIN_S = 300.0
 
 
@@ -108,8 +108,8 @@ class OAuthRefreshAuth(AuthBase):
             tokens
             and tokens.access_token
             and tokens.access_token != rejected
-            and tokens.expires_at is not None
-            and tokens.expires_at - REFRESH_MARGIN_S > self._clock()
+            and tokens.refresh_after is not None
+            and tokens.refresh_after > self._clock()
         )
 
     def _refresh_locked(self, rejected_token: str | None) -> None:
@@ -182,10 +182,13 @@ class OAuthRefreshAuth(AuthBase):
             "refresh_token"
         ):
             raise AuthError("The token endpoint answered without access_token/refresh_token.")
+        now = self._clock()
+        lifetime = float(body.get("expires_in") or 86399)
         new = TokenSet(
             refresh_token=body["refresh_token"],
             access_token=body["access_token"],
-            expires_at=self._clock() + float(body.get("expires_in") or 86399),
+            expires_at=now + lifetime,
+            refresh_after=now + lifetime - min(REFRESH_MARGIN_S, lifetime / 10),
             scope=body.get("scope"),
             location_id=body.get("locationId"),
             user_type=body.get("userType"),

@@ -36,6 +36,7 @@ class TokenSet:
     refresh_token: str
     access_token: str | None = None
     expires_at: float | None = None  # epoch seconds
+    refresh_after: float | None = None  # epoch seconds; a margin before expires_at
     scope: str | None = None
     location_id: str | None = None
     user_type: str | None = None

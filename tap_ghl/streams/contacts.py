@@ -99,7 +99,8 @@ class ContactsStream(GHLStream):
         return body
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        row.pop("searchAfter", None)
+        # A copy: the paginator still reads the cursor from the cached page.
+        row = {key: value for key, value in row.items() if key != "searchAfter"}
         updated = row.get("dateUpdated")
         if updated and self._last_seen and updated < self._last_seen:
             raise RuntimeError(
