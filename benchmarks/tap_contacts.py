@@ -1,0 +1,122 @@
+"""Benchmark: tap-ghl contacts, full and incremental, against ghl-sandbox.
+
+Prints requests per record, share of the rate-limit ceiling used, records per second and
+the tap's peak memory (max RSS of the tap process). The tap runs as a real subprocess
+(`tap-ghl --config ...`), the way Meltano runs it; output goes to a file.
+
+    python benchmarks/tap_contacts.py --contacts 12000 --latency-ms 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ghl_sandbox.config import SandboxConfig  # noqa: E402
+from ghl_sandbox.server import SandboxServer  # noqa: E402
+
+
+def run_tap(config_path: Path, state_path: Path | None, out_path: Path) -> tuple[float, int]:
+    """Run the tap CLI; return (wall seconds, peak RSS in KiB of this child)."""
+    tap = Path(sys.executable).with_name("tap-ghl")
+    cmd = [str(tap), "--config", str(config_path)]
+    if state_path:
+        cmd += ["--state", str(state_path)]
+    start = time.perf_counter()
+    with out_path.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"tap-ghl failed: {cmd}")
+    return elapsed, usage.ru_maxrss
+
+
+def summarise(out_path: Path) -> tuple[int, int, dict]:
+    records, ids, state = 0, set(), {}
+    for line in out_path.read_text().splitlines():
+        message = json.loads(line)
+        if message["type"] == "RECORD":
+            records += 1
+            ids.add(message["record"]["id"])
+        elif message["type"] == "STATE":
+            state = message["value"]
+    return records, len(ids), state
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=12_000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--touch", type=int, default=50)
+    args = parser.parse_args()
+
+    config = SandboxConfig(seed=42, contacts=args.contacts, latency_ms=args.latency_ms)
+    with (
+        SandboxServer(config, host="127.0.0.1", port=0) as sandbox,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        work = Path(tmp)
+        creds = sandbox.credentials
+        tap_config = {
+            "api_url": sandbox.url,
+            "location_id": creds["location_id"],
+            "access_token": creds["access_token"],
+        }
+        config_path = work / "config.json"
+        config_path.write_text(json.dumps(tap_config))
+        ceiling = config.rate_limit_max / (config.rate_limit_interval_ms / 1000)
+
+        def stats() -> dict:
+            return requests.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()
+
+        rows = []
+        for label, touch in (("full", 0), ("incremental", args.touch)):
+            state_path = None
+            if touch:
+                requests.post(f"{sandbox.url}/_sandbox/touch", json={"count": touch}, timeout=10)
+                state_path = work / "state.json"
+            requests.post(f"{sandbox.url}/_sandbox/stats/reset", timeout=10)
+            out_path = work / f"{label}.singer"
+            elapsed, peak_kib = run_tap(config_path, state_path, out_path)
+            records, unique, state = summarise(out_path)
+            (work / "state.json").write_text(json.dumps(state))
+            s = stats()
+            requests_made = s["requests_total"]
+            rows.append(
+                {
+                    "run": label,
+                    "records": records,
+                    "unique": unique,
+                    "requests": requests_made,
+                    "requests_per_record": round(requests_made / max(records, 1), 4),
+                    "seconds": round(elapsed, 2),
+                    "records_per_s": round(records / elapsed, 1),
+                    "ceiling_share": round(requests_made / elapsed / ceiling, 3),
+                    "http_429": s["rate_limited_burst"] + s["rate_limited_daily"],
+                    "peak_rss_mib": round(peak_kib / 1024, 1),
+                }
+            )
+    print(
+        f"tap-ghl contacts, sandbox {args.contacts} contacts, latency {args.latency_ms} ms, "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
+    keys = list(rows[0])
+    print(" | ".join(keys))
+    for row in rows:
+        print(" | ".join(str(row[k]) for k in keys))
+
+
+if __name__ == "__main__":
+    main()
