@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 from ghl_sandbox.clock import parse_instant
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.identifiers import new_id
+from ghl_sandbox.seed_children import ChildrenSeeder, seed_calendars
+from ghl_sandbox.seed_social import seed_social
 from ghl_sandbox.store import (
     Business,
     CustomFieldDefinition,
@@ -307,6 +309,16 @@ def _location(config: SandboxConfig, company_id: str, index: int, contacts: int)
         business = Business(new_id(rng), _company_name(rng))
         location.businesses[business.id] = business
     _ContactFactory(rng, location).fill(contacts)
+    # Separate streams so adding these kinds of data left the contacts byte-identical.
+    seed_calendars(location, random.Random(f"ghl-sandbox:{config.seed}:calendars:{index}"))
+    seed_social(
+        location,
+        random.Random(f"ghl-sandbox:{config.seed}:social:{index}"),
+        primary=index == 0,
+        window=(WINDOW_START_MS, WINDOW_END_MS),
+    )
+    location.children_seeder = ChildrenSeeder(config.seed, WINDOW_END_MS)
+    location.mark_seeded(location.contacts)
     return location
 
 

@@ -9,11 +9,17 @@ version so repeated page requests do not re-sort thousands of contacts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ghl_sandbox.contact_children import ContactChildren
+from ghl_sandbox.social import SocialAccount, SocialGroup, SocialTag
+
 T = TypeVar("T")
+
+#: Builds the seeded tasks/notes/appointments of one seeded contact (see ``seed``).
+ChildrenSeeder = Callable[["Location", "StoredContact"], ContactChildren]
 
 
 @dataclass(slots=True)
@@ -79,12 +85,64 @@ class Location:
     custom_fields: list[CustomFieldDefinition] = field(default_factory=list)
     businesses: dict[str, Business] = field(default_factory=dict)
     user_ids: list[str] = field(default_factory=list)
+    #: Calendars and their groups appointments point into (``calendarId``, ``groupId``).
+    calendar_ids: list[str] = field(default_factory=list)
+    calendar_group_ids: list[str] = field(default_factory=list)
+    social_accounts: dict[str, SocialAccount] = field(default_factory=dict)
+    social_groups: list[SocialGroup] = field(default_factory=list)
+    social_tags: dict[str, SocialTag] = field(default_factory=dict)
+    #: Generates a seeded contact's children on first access; None = no seeded children.
+    children_seeder: ChildrenSeeder | None = field(default=None, repr=False)
     version: int = 0
     _derived: dict[Any, tuple[int, Any]] = field(default_factory=dict, repr=False)
+    _children: dict[str, ContactChildren] = field(default_factory=dict, repr=False)
+    #: Seeded contacts whose children have not been generated yet.
+    _unseeded: set[str] = field(default_factory=set, repr=False)
 
     def changed(self) -> None:
         """Record a write so cached derived views are rebuilt on next use."""
         self.version += 1
+
+    def mark_seeded(self, contact_ids: Iterable[str]) -> None:
+        """Declare contacts whose tasks/notes/appointments come from ``children_seeder``.
+
+        Generating children for 10,000+ contacts up front would double startup time, so a
+        seeded contact's children are drawn on first access from a generator seeded with
+        (seed, contact id): the result does not depend on access order. Contacts created
+        later by writes are never in this set and so start with no children.
+        """
+        self._unseeded.update(contact_ids)
+
+    def children(self, contact_id: str) -> ContactChildren:
+        """Return (creating if needed) the tasks/notes/appointments bucket of a contact.
+
+        Callers hold ``SandboxState.lock`` and must have checked that the contact exists;
+        writers add to or remove from the returned dicts directly. Children changes do not
+        bump ``version`` (no derived contact view depends on them).
+        """
+        found = self._children.get(contact_id)
+        if found is not None:
+            return found
+        if contact_id in self._unseeded and self.children_seeder is not None:
+            self._unseeded.discard(contact_id)
+            contact = self.contacts.get(contact_id)
+            found = (
+                self.children_seeder(self, contact) if contact is not None else ContactChildren()
+            )
+        else:
+            found = ContactChildren()
+        self._children[contact_id] = found
+        return found
+
+    def forget_children(self, contact_id: str) -> None:
+        """Drop a contact's children (call when the contact is deleted)."""
+        self._children.pop(contact_id, None)
+        self._unseeded.discard(contact_id)
+
+    def all_children(self) -> Iterator[tuple[str, ContactChildren]]:
+        """Every contact's children, generating the not-yet-drawn seeded ones (admin counts)."""
+        for contact_id in list(self.contacts):
+            yield contact_id, self.children(contact_id)
 
     def derived(self, key: Any, build: Callable[[], T]) -> T:
         """Return a view computed from this location's data, cached until the next write."""
