@@ -126,3 +126,45 @@ def list_view(contact: StoredContact) -> dict[str, Any]:
         "followers": f.get("followers", []),
     }
     return {k: v for k, v in body.items() if v is not None}
+
+
+def created_view(contact: StoredContact) -> dict[str, Any]:
+    """``CreateContactSchema``, returned by ``POST /contacts/`` (201).
+
+    ``dateOfBirth`` comes back as a full instant here (the spec's example), unlike the
+    ``YYYY-MM-DD`` of the other views.
+    """
+    f = contact.fields
+    dob = f.get("dateOfBirth")
+    body = {
+        "id": contact.id,
+        "dateAdded": ms_to_iso(contact.added_ms),
+        "dateUpdated": ms_to_iso(contact.updated_ms),
+        "deleted": False,
+        "tags": f.get("tags", []),
+        "type": f.get("type"),
+        "customFields": f.get("customFields", []),
+        "locationId": contact.location_id,
+        "firstName": f.get("firstName"),
+        "firstNameLowerCase": _lower(f.get("firstName")),
+        "fullNameLowerCase": _lower(_full_name(f)),
+        "lastName": f.get("lastName"),
+        "lastNameLowerCase": _lower(f.get("lastName")),
+        "email": f.get("email"),
+        "emailLowerCase": _lower(f.get("email")),
+        "dnd": f.get("dnd"),
+        "dndSettings": f.get("dndSettings"),
+        "phone": f.get("phone"),
+        "address1": f.get("address1"),
+        "city": f.get("city"),
+        "state": f.get("state"),
+        "country": f.get("country"),
+        "postalCode": f.get("postalCode"),
+        "website": f.get("website"),
+        "source": f.get("source"),
+        "companyName": f.get("companyName"),
+        "dateOfBirth": f"{dob}T00:00:00.000Z" if isinstance(dob, str) else None,
+        "businessId": f.get("businessId"),
+        "assignedTo": f.get("assignedTo"),
+    }
+    return {k: v for k, v in body.items() if v is not None}

@@ -18,6 +18,7 @@ from ghl_sandbox.ratelimit import RateLimiter
 from ghl_sandbox.seed import build_state
 from ghl_sandbox.stats import RequestLog
 from ghl_sandbox.store import SandboxState
+from ghl_sandbox.write_state import WriteState
 
 
 @dataclass
@@ -57,6 +58,7 @@ class SandboxRuntime:
         )
         self.faults = FaultPlan()
         self.log = RequestLog()
+        self.writes = WriteState(config.seed)
         self.touch_calls = 0
         client = self.tokens.register_client()
         self.default_client_id = client.client_id
@@ -82,6 +84,7 @@ class SandboxRuntime:
             "refresh_redeemed": self.tokens.stats.refresh_redeemed,
             "refresh_reuse_attempts": self.tokens.stats.refresh_reuse_attempts,
             "faults_fired": self.faults.fired,
+            "creates": self.writes.creates_snapshot(),
             "requests": snapshot["requests"],
         }
 
@@ -91,3 +94,4 @@ class SandboxRuntime:
         self.tokens.stats.refresh_redeemed = 0
         self.tokens.stats.refresh_reuse_attempts = 0
         self.faults.fired = 0
+        self.writes.reset_counts()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ghl_sandbox.handlers import contacts, oauth
+from ghl_sandbox.handlers import contact_writes, contacts, oauth
 from ghl_sandbox.routing import Route
 
-API_ROUTES: list[Route] = [*contacts.ROUTES, *oauth.ROUTES]
+API_ROUTES: list[Route] = [*contacts.ROUTES, *contact_writes.ROUTES, *oauth.ROUTES]

@@ -17,6 +17,7 @@ from ghl_sandbox.auth import ALL_SCOPES, COMPANY, LOCATION
 from ghl_sandbox.clock import ms_to_iso, now_ms
 from ghl_sandbox.routing import ApiResponse
 from ghl_sandbox.seed import SOURCES
+from ghl_sandbox.write_state import MATCH_FIELDS
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -222,6 +223,21 @@ def set_limits(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str])
     )
 
 
+def duplicate_setting(
+    runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]
+) -> ApiResponse:
+    """Set a location's "Allow Duplicate Contact" and its email/phone matching order."""
+    rule = runtime.writes.rule(_location_id(runtime, body))
+    allow = body.get("allowDuplicates", rule.allow_duplicates)
+    order = body.get("matchOrder", list(rule.match_order))
+    if not isinstance(allow, bool):
+        raise AdminError("allowDuplicates must be a boolean")
+    if not isinstance(order, list) or not order or set(order) - set(MATCH_FIELDS):
+        raise AdminError(f"matchOrder must be a non-empty list of {list(MATCH_FIELDS)}")
+    rule.allow_duplicates, rule.match_order = allow, tuple(order)
+    return _ok({"allowDuplicates": allow, "matchOrder": list(order)})
+
+
 def stats(runtime: SandboxRuntime, _: dict[str, Any], __: dict[str, str]) -> ApiResponse:
     return _ok(runtime.stats())
 
@@ -243,6 +259,7 @@ ROUTES: dict[tuple[str, str], AdminHandler] = {
     ("POST", "/_sandbox/oauth/clients"): new_client,
     ("POST", "/_sandbox/refresh-tokens"): new_refresh_token,
     ("POST", "/_sandbox/limits"): set_limits,
+    ("POST", "/_sandbox/duplicate-setting"): duplicate_setting,
     ("GET", "/_sandbox/stats"): stats,
     ("POST", "/_sandbox/stats/reset"): reset_stats,
 }
