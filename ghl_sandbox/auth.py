@@ -26,6 +26,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "businesses.write",
     "locations/customFields.readonly",
     "locations/tasks.readonly",
+    "socialplanner/account.readonly",
     "socialplanner/tag.readonly",
     "socialplanner/tag.write",
     "socialplanner/statistics.readonly",

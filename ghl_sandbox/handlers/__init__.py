@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from ghl_sandbox.handlers import contact_writes, contacts, oauth
+from ghl_sandbox.handlers import (
+    business_contacts,
+    contact_records,
+    contact_writes,
+    contacts,
+    oauth,
+    social_planner,
+)
 from ghl_sandbox.routing import Route
 
-API_ROUTES: list[Route] = [*contacts.ROUTES, *contact_writes.ROUTES, *oauth.ROUTES]
+API_ROUTES: list[Route] = [
+    *business_contacts.ROUTES,
+    *contact_records.ROUTES,
+    *social_planner.ROUTES,
+    *contacts.ROUTES,
+    *contact_writes.ROUTES,
+    *oauth.ROUTES,
+]
