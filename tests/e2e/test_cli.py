@@ -13,7 +13,6 @@ import pytest
 
 from ghl_sandbox.server import SandboxServer
 from tap_ghl.streams import STREAM_TYPES
-from tap_ghl.tap import TapGHL
 from tests.e2e.conftest import Meltano
 
 #: Capabilities meltano.yml declares for tap-ghl; the tap must really have them.
@@ -51,11 +50,15 @@ def config_file(tmp_path: Path, pipeline_sandbox: SandboxServer) -> Path:
 
 
 def test_about_markdown_documents_capabilities_and_every_setting() -> None:
+    about = json.loads(tap_ghl("--about", "--format=json"))
     text = tap_ghl("--about", "--format=markdown")
     assert text.startswith("# `tap-ghl`")
     for capability in DECLARED:
+        assert capability in about["capabilities"]
         assert f"- `{capability}`" in text
-    for name in TapGHL.config_jsonschema["properties"]:
+    settings = about["settings"]["properties"]
+    assert {"location_id", "access_token", "refresh_token", "start_date"} <= set(settings)
+    for name in settings:
         assert f"| {name} |" in text
 
 
