@@ -9,6 +9,7 @@ from ghl_sandbox.handlers import (
     contacts,
     oauth,
     social_planner,
+    task_note_writes,
 )
 from ghl_sandbox.routing import Route
 
@@ -18,5 +19,6 @@ API_ROUTES: list[Route] = [
     *social_planner.ROUTES,
     *contacts.ROUTES,
     *contact_writes.ROUTES,
+    *task_note_writes.ROUTES,
     *oauth.ROUTES,
 ]
