@@ -89,13 +89,21 @@ def patch_known_gaps(schema: dict[str, Any]) -> dict[str, Any]:
 def undeclared(instance: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
     """Every property in ``instance`` that ``schema`` does not declare, as JSON paths."""
     found: list[str] = []
-    if isinstance(instance, dict) and "properties" in schema:
-        props = schema["properties"]
+    if isinstance(schema.get("allOf"), list):  # Social Planner wraps ``results`` in allOf
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            merged.update(part.get("properties", {}))
+        schema = {**schema, "properties": {**merged, **schema.get("properties", {})}}
+    extra = schema.get("additionalProperties")
+    if isinstance(instance, dict) and ("properties" in schema or isinstance(extra, dict)):
+        props = schema.get("properties", {})
         for key, value in instance.items():
-            if key not in props:
-                found.append(f"{path}.{key}")
-            else:
+            if key in props:
                 found += undeclared(value, props[key], f"{path}.{key}")
+            elif isinstance(extra, dict):  # a map such as ``{<platform>: {...}}``
+                found += undeclared(value, extra, f"{path}.{key}")
+            else:
+                found.append(f"{path}.{key}")
     elif isinstance(instance, list) and isinstance(schema.get("items"), dict):
         for i, value in enumerate(instance):
             found += undeclared(value, schema["items"], f"{path}[{i}]")
