@@ -1,22 +1,130 @@
-"""target-ghl: placeholder until the target issue lands (contacts, tasks, tags, notes)."""
+"""target-ghl: the Target class, its stream → sink routing, STATE timing and run outcome.
+
+STATE handling differs from singer-sdk's default on purpose. The SDK emits STATE only
+when it drains all sinks (every 5 minutes or at the end), which would make a killed run
+replay minutes of writes. Every sink here writes a record before the next is read, so
+draining is cheap: each incoming STATE triggers a drain (which first sends buffered tag
+changes and saves the id map), and the STATE is emitted only after everything before it
+is written.
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 from singer_sdk import Target
-from singer_sdk.sinks import RecordSink
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.sinks import RecordSink, Sink
 
-from ghl_api.settings import CONNECTION_PROPERTIES
+from ghl_api.errors import ConfigError, DailyLimitExhausted, GHLError
+from ghl_api.settings import build_client
+from target_ghl.outcomes import RunStopped
+from target_ghl.session import WriteSession
+from target_ghl.settings import DEFAULT_DEAD_LETTER_PATH, TARGET_PROPERTIES, validate_target_config
+from target_ghl.sinks import SINKS
+
+#: Exit codes: a rejected record under on_record_error=fail; a spent daily budget.
+EXIT_REJECTED = 2
+EXIT_BUDGET = 3
+EXIT_API_ERROR = 1
 
 
-class _NotYetSink(RecordSink):
+class IgnoredStreamSink(RecordSink):
+    """``unknown_streams: ignore``: count the records, write nothing."""
+
+    def __init__(self, target: Any, stream_name: str, schema: dict, key_properties: Any) -> None:
+        self.session: WriteSession = target.session
+        super().__init__(target, stream_name, schema, key_properties)
+
     def process_record(self, record: dict, context: dict) -> None:
-        raise NotImplementedError("target-ghl does not write records yet")
+        self.session.count(self.stream_name, "skipped")
 
 
 class TargetGHL(Target):
-    """Singer target for HighLevel API v2 (writes arrive with the target issue)."""
+    """Singer target that writes contacts, tasks, notes and tags to HighLevel API v2."""
 
     name = "target-ghl"
     package_name = "ghl-connectors"
-    config_jsonschema = CONNECTION_PROPERTIES.to_dict()
-    default_sink_class = _NotYetSink
+    config_jsonschema = TARGET_PROPERTIES.to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            validate_target_config(self.config)
+        except ConfigError as exc:
+            raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
+        # Records of one contact must be applied in order across streams.
+        self.max_parallelism = 1
+        self.session = WriteSession(
+            lambda: build_client(self.config, user_agent=f"target-ghl/{self.plugin_version}"),
+            dry_run=bool(self.config.get("dry_run", False)),
+            dead_letter_path=self.config.get("dead_letter_path") or DEFAULT_DEAD_LETTER_PATH,
+            fail_on_rejection=self.config.get("on_record_error") == "fail",
+            id_map_path=self.config.get("id_map_path"),
+        )
+
+    @property
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Per-stream counts of the run so far (tests and callers read this)."""
+        return self.session.summary.as_dict()
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        sink = SINKS.get(stream_name)
+        if sink is not None:
+            return sink
+        if self.config.get("unknown_streams") == "ignore":
+            self.logger.warning("Stream '%s' has no HighLevel sink; ignoring it", stream_name)
+            return IgnoredStreamSink
+        raise ValueError(
+            f"target-ghl has no sink for stream '{stream_name}'. It writes "
+            f"{', '.join(SINKS)}: rename the stream with a stream map "
+            f'(stream_maps: {{"{stream_name}": {{"__alias__": "contacts"}}}}) or set '
+            "unknown_streams: ignore."
+        )
+
+    def _process_state_message(self, message_dict: dict) -> None:
+        previous = self._latest_state
+        super()._process_state_message(message_dict)
+        if self._latest_state != previous:
+            self.drain_all()
+
+    def drain_all(self, *, is_endofpipe: bool = False) -> None:
+        self.session.checkpoint()
+        super().drain_all(is_endofpipe=is_endofpipe)
+
+    def process_endofpipe(self) -> None:
+        super().process_endofpipe()
+        self._log_outcome()
+
+    def _log_outcome(self) -> None:
+        self.session.summary.log(self.logger)
+        writer = self.session.writer
+        if writer.dry_run:
+            self.logger.info("Dry run: %d writes were not sent", writer.would_send)
+        if self.session.dead_letters.written:
+            self.logger.warning(
+                "%d rejected records are in %s",
+                self.session.dead_letters.written,
+                self.session.dead_letters.path,
+            )
+
+    def listen(self, file_input: Any = None) -> None:
+        """Read messages; turn run-stopping outcomes into one log line and an exit code."""
+        try:
+            super().listen(file_input)
+        except RunStopped as exc:
+            self._stop(str(exc), EXIT_REJECTED)
+        except DailyLimitExhausted as exc:
+            self._stop(str(exc), EXIT_BUDGET)
+        except GHLError as exc:
+            self._stop(str(exc), EXIT_API_ERROR)
+
+    def _stop(self, message: str, code: int) -> None:
+        self.logger.error("Run stopped: %s", message)
+        self.session.summary.log(self.logger)
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    TargetGHL.cli()

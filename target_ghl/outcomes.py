@@ -1,0 +1,90 @@
+"""What happened to each record: the run summary, rejections and the dead-letter file.
+
+A reverse-ETL run must never lose a record silently: every record ends as written
+(created or updated), unchanged, deleted or rejected. Rejected records go, with the HTTP
+status and HighLevel's own message, to a JSON Lines file a user can fix and replay.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from target_ghl.json_values import to_json
+
+OUTCOMES = ("created", "updated", "unchanged", "deleted", "rejected", "skipped")
+
+
+class Rejection(Exception):
+    """A record that cannot be written: invalid before any request, or refused (4xx)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class RunStopped(Exception):
+    """``on_record_error: fail`` and a record was rejected."""
+
+
+class RunSummary:
+    """Per-stream outcome counts; ``written`` is created + updated."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+
+    def count(self, stream: str, outcome: str) -> None:
+        self.counts.setdefault(stream, Counter())[outcome] += 1
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        result = {}
+        for stream, counts in self.counts.items():
+            row = {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+            row["written"] = row["created"] + row["updated"]
+            result[stream] = row
+        return result
+
+    def log(self, logger: logging.Logger) -> None:
+        for stream, row in sorted(self.as_dict().items()):
+            logger.info(
+                "Summary for '%s': %d written (%d created, %d updated), %d unchanged, "
+                "%d deleted, %d rejected%s",
+                stream,
+                row["written"],
+                row["created"],
+                row["updated"],
+                row["unchanged"],
+                row["deleted"],
+                row["rejected"],
+                f", {row['skipped']} skipped" if row["skipped"] else "",
+            )
+
+
+class DeadLetters:
+    """Appends one JSON line per rejected record; the file is created on first use.
+
+    Each line is flushed at once, so a crash right after a rejection still leaves it on
+    disk. Only the record and HighLevel's answer are written: never a token.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self.written = 0
+
+    def add(self, stream: str, record: dict[str, Any], rejection: Rejection) -> None:
+        line = {
+            "stream": stream,
+            "status": rejection.status,
+            "message": rejection.message,
+            "rejected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "record": to_json(record),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        self.written += 1

@@ -1,0 +1,92 @@
+"""target-ghl's settings: the shared connection keys plus what delivery needs.
+
+Validated once at start-up so a wrong value fails before any record is read, with a
+message that names the key (``ConfigError``), never a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from singer_sdk import typing as th
+
+from ghl_api.errors import ConfigError
+from ghl_api.settings import CONNECTION_PROPERTIES, validate_connection
+
+ON_RECORD_ERROR = ("continue", "fail")
+UNKNOWN_STREAMS = ("fail", "ignore")
+DEFAULT_DEAD_LETTER_PATH = "target-ghl.dead-letter.jsonl"
+
+TARGET_PROPERTIES = th.PropertiesList(
+    *CONNECTION_PROPERTIES.wrapped.values(),
+    th.Property(
+        "dead_letter_path",
+        th.StringType,
+        default=DEFAULT_DEAD_LETTER_PATH,
+        title="Dead-letter file",
+        description=(
+            "JSON Lines file that receives every rejected record with the HTTP status, "
+            "HighLevel's message and the original record. Appended to; created on the first "
+            "rejection."
+        ),
+    ),
+    th.Property(
+        "on_record_error",
+        th.StringType(allowed_values=list(ON_RECORD_ERROR)),
+        default="continue",
+        title="On record error",
+        description=(
+            "`continue`: dead-letter a rejected record and go on. `fail`: dead-letter it and "
+            "stop the run with a non-zero exit."
+        ),
+    ),
+    th.Property(
+        "dry_run",
+        th.BooleanType,
+        default=False,
+        title="Dry run",
+        description=(
+            "Validate and map every record and log the requests it would send; reads "
+            "(lookups) still happen, writes do not."
+        ),
+    ),
+    th.Property(
+        "id_map_path",
+        th.StringType,
+        title="Contact id map",
+        description=(
+            "JSON file mapping source contact ids to this location's contact ids, kept "
+            "across runs, so tasks, notes and tags of contacts copied in an earlier run "
+            "still find their contact. Written atomically before each STATE."
+        ),
+    ),
+    th.Property(
+        "unknown_streams",
+        th.StringType(allowed_values=list(UNKNOWN_STREAMS)),
+        default="fail",
+        title="Unknown streams",
+        description=(
+            "What to do with a stream that is not contacts, tasks, notes or tags: `fail` "
+            "(rename it with a stream map `__alias__`) or `ignore` (count and skip)."
+        ),
+    ),
+)
+
+
+def validate_target_config(config: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` naming the first key that is missing or wrong."""
+    validate_connection(config)
+    for key, allowed in (
+        ("on_record_error", ON_RECORD_ERROR),
+        ("unknown_streams", UNKNOWN_STREAMS),
+    ):
+        value = config.get(key)
+        if value is not None and value not in allowed:
+            raise ConfigError(key, f"must be one of {', '.join(allowed)}, got {value!r}")
+    if not isinstance(config.get("dry_run", False), bool):
+        raise ConfigError("dry_run", "must be true or false")
+    for key in ("dead_letter_path", "id_map_path"):
+        value = config.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(key, "must be a non-empty file path")
