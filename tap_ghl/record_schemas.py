@@ -25,6 +25,8 @@ def loosen(schema: dict[str, Any], *, keep_required: tuple[str, ...] = ()) -> di
         out["properties"] = {
             name: loosen(sub) for name, sub in (schema.get("properties") or {}).items()
         }
+        if isinstance(schema.get("additionalProperties"), dict):
+            out["additionalProperties"] = loosen(schema["additionalProperties"])
         for name in keep_required:
             prop = out["properties"][name]
             prop["type"] = [t for t in _types(prop) if t != "null"]
@@ -84,4 +86,16 @@ def contact_schema() -> dict[str, Any]:
     # Real responses carry additionalEmails as objects ({"email": ...}), not strings
     # (GoHighLevel/highlevel-api-docs#289).
     props["additionalEmails"]["items"] = {"anyOf": [{"type": "string"}, {"type": "object"}]}
+    return schema
+
+
+def component_schema(spec: str, name: str, *, key: str = "id") -> dict[str, Any]:
+    """A loosened spec component, with its primary key required and non-null."""
+    return loosen(openapi.component(spec, name), keep_required=(key,))
+
+
+def with_context_keys(schema: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """Declare the parent keys every child record carries (contactId, locationId)."""
+    for key in keys:
+        schema["properties"].setdefault(key, {"type": ["string", "null"]})
     return schema

@@ -42,6 +42,34 @@ TAP_PROPERTIES = th.PropertiesList(
         description="Contacts per search request (HighLevel allows at most 500).",
     ),
     th.Property(
+        "appointment_timezone",
+        th.StringType,
+        default="UTC",
+        title="Appointment timezone",
+        description=(
+            "IANA timezone in which HighLevel's offset-less appointment times are read before "
+            "they are converted to UTC (the originals are kept in *Raw fields)."
+        ),
+    ),
+    th.Property(
+        "business_ids",
+        th.ArrayType(th.StringType),
+        title="Business IDs",
+        description=(
+            "Businesses whose contacts business_contacts reads. Default: the businesses of the "
+            "contacts read in the same run."
+        ),
+    ),
+    th.Property(
+        "social_profile_ids",
+        th.ArrayType(th.StringType),
+        title="Social profile IDs",
+        description=(
+            "Social Planner profiles for social_statistics. Default: every account connected "
+            "to the location."
+        ),
+    ),
+    th.Property(
         "strict_scopes",
         th.BooleanType,
         default=False,
@@ -64,6 +92,8 @@ class TapGHL(Tap):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.budget_exhausted: DailyLimitExhausted | None = None
         self.skipped_streams: dict[str, str] = {}
+        self.seen_business_ids: set[str] = set()
+        self.contacts_synced = False
         super().__init__(*args, **kwargs)
         try:
             validate_connection(self.config)
@@ -77,11 +107,13 @@ class TapGHL(Tap):
     def discover_streams(self) -> list:
         return [stream_class(tap=self) for stream_class in STREAM_TYPES]
 
-    # -- outcomes the streams report ---------------------------------------------------
-    def record_budget_exhausted(self, stream: str, error: DailyLimitExhausted) -> None:
-        self.budget_exhausted = error
-        self.logger.error("Stream '%s' stopped: %s", stream, error)
+    def load_streams(self) -> list:
+        # singer-sdk sorts streams by name; keep STREAM_TYPES order instead, so contacts
+        # syncs before business_contacts reads the businesses it saw.
+        order = {stream_class: index for index, stream_class in enumerate(STREAM_TYPES)}
+        return sorted(super().load_streams(), key=lambda stream: order[type(stream)])
 
+    # -- outcomes the streams report ---------------------------------------------------
     def record_missing_scope(self, stream: str, error: MissingScopeError) -> None:
         if self.config.get("strict_scopes"):
             raise error
@@ -95,12 +127,17 @@ class TapGHL(Tap):
             )
 
     def sync_all(self) -> None:
-        super().sync_all()
-        self._log_summary()
-        if self.budget_exhausted is not None:
-            # State for everything read so far has been written; a non-zero exit tells
-            # the orchestrator the run is incomplete.
+        try:
+            super().sync_all()
+        except DailyLimitExhausted as exc:
+            # Raised mid-record, so the bookmark covers only records fully emitted
+            # (with their children). Write it, then exit non-zero: the run is incomplete.
+            self.budget_exhausted = exc
+            self.logger.error("%s", exc)
+            self._state_writer.write_state(self.state)
+            self._log_summary()
             sys.exit(3)
+        self._log_summary()
 
     def _log_summary(self) -> None:
         stats = self.ghl_client.stats if "ghl_client" in self.__dict__ else {}

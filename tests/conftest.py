@@ -54,7 +54,10 @@ def _fresh_pacers() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxServer]:
     """A small seeded sandbox shared by one test module; tests must not depend on order."""
-    server = start_sandbox(seed=7, contacts=300, extra_locations=1)
+    # A generous burst limit keeps tests fast; pacing tests start their own sandbox.
+    server = start_sandbox(
+        seed=7, contacts=300, extra_locations=1, rate_limit_max=5000, rate_limit_interval_ms=1000
+    )
     yield server
     server.stop()
 

@@ -1,7 +1,19 @@
 """The tap's streams, one module per HighLevel resource."""
 
+from tap_ghl.streams.business_contacts import BusinessContactsStream
+from tap_ghl.streams.contact_children import AppointmentsStream, NotesStream, TasksStream
 from tap_ghl.streams.contacts import ContactsStream
+from tap_ghl.streams.social_planner import SocialStatisticsStream, SocialTagsStream
 
-STREAM_TYPES = [ContactsStream]
+#: In sync order: contacts first, so business_contacts can use the businesses it saw.
+STREAM_TYPES = [
+    ContactsStream,
+    TasksStream,
+    NotesStream,
+    AppointmentsStream,
+    BusinessContactsStream,
+    SocialTagsStream,
+    SocialStatisticsStream,
+]
 
-__all__ = ["STREAM_TYPES", "ContactsStream"]
+__all__ = ["STREAM_TYPES"]

@@ -15,7 +15,7 @@ import requests
 from singer_sdk.streams import RESTStream
 
 from ghl_api.client import GHLClient
-from ghl_api.errors import DailyLimitExhausted, MissingScopeError
+from ghl_api.errors import MissingScopeError
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -78,12 +78,15 @@ class GHLStream(RESTStream):
         yield from extract_jsonpath(self.records_jsonpath, input=response_json(response))
 
     def request_records(self, context: Context | None) -> Iterable[dict]:
-        """Pages from the API; stops cleanly on a spent daily budget or a missing scope."""
-        if self.tap.budget_exhausted:
+        """Pages from the API; a stream whose scope the token lacks is skipped.
+
+        ``DailyLimitExhausted`` is deliberately not caught here: it must unwind through
+        the parent stream too, so a contact whose children could not be read is not
+        emitted and the bookmark stays before it (see ``TapGHL.sync_all``).
+        """
+        if self.name in self.tap.skipped_streams:
             return
         try:
             yield from super().request_records(context)
-        except DailyLimitExhausted as exc:
-            self.tap.record_budget_exhausted(self.name, exc)
         except MissingScopeError as exc:
             self.tap.record_missing_scope(self.name, exc)

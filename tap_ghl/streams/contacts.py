@@ -98,6 +98,17 @@ class ContactsStream(GHLStream):
             body["searchAfter"] = next_page_token
         return body
 
+    def get_child_context(self, record: dict, context: Context | None) -> dict:
+        """Children get only the ids they need (the SDK copies context keys into records)."""
+        return {
+            "contactId": record["id"],
+            "locationId": record.get("locationId") or self.config["location_id"],
+        }
+
+    def sync(self, context: Context | None = None) -> None:
+        super().sync(context)
+        self.tap.contacts_synced = True
+
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         # A copy: the paginator still reads the cursor from the cached page.
         row = {key: value for key, value in row.items() if key != "searchAfter"}
@@ -108,4 +119,6 @@ class ContactsStream(GHLStream):
                 f"({updated} after {self._last_seen}); refusing to advance the bookmark"
             )
         self._last_seen = updated or self._last_seen
+        if row.get("businessId"):
+            self.tap.seen_business_ids.add(row["businessId"])
         return row

@@ -46,11 +46,30 @@ def parse(lines: str) -> TapRun:
     return run
 
 
+def catalog_selecting(config: dict, streams: set[str] | list[str]) -> dict:
+    """The tap's discovered catalog with only ``streams`` selected."""
+    catalog = TapGHL(config=config).catalog_dict
+    for entry in catalog["streams"]:
+        for meta in entry["metadata"]:
+            if meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
 def run_tap(
-    config: dict, state: dict | None = None, catalog: dict | None = None
+    config: dict,
+    state: dict | None = None,
+    catalog: dict | None = None,
+    *,
+    streams: list[str] | None = None,
 ) -> tuple[TapRun, TapGHL]:
-    """Sync as a fresh process would; SystemExit codes are kept on the result."""
+    """Sync as a fresh process would; SystemExit codes are kept on the result.
+
+    ``streams`` selects only those streams (default: the tap's default, all of them).
+    """
     pacing._registry.clear()  # a new process starts with no memory of the budget
+    if streams is not None:
+        catalog = catalog_selecting(config, streams)
     out = io.StringIO()
     tap = TapGHL(config=config, state=state, catalog=catalog, setup_mapper=True)
     code = 0

@@ -72,7 +72,7 @@ def test_a_run_larger_than_one_burst_draws_no_429() -> None:
             "access_token": server.credentials["access_token"],
             "page_size": 10,
         }
-        run, tap = run_tap(config)
+        run, tap = run_tap(config, streams=["contacts"])
         assert len(set(run.ids("contacts"))) == 240
         stats = Admin(server.url).stats()
         assert stats["by_route"]["POST /contacts/search"] >= 24  # three bursts' worth
@@ -87,14 +87,14 @@ def test_spent_daily_budget_stops_cleanly_and_the_next_run_resumes(tap_config, s
     config = {**tap_config, "page_size": 50}
     admin.post("limits", {"daily_remaining": 3})
     try:
-        partial, tap = run_tap(config)
+        partial, tap = run_tap(config, streams=["contacts"])
     finally:
         admin.post("limits", {"daily_remaining": 200_000})
     assert partial.exit_code == 3
     assert tap.budget_exhausted is not None
     assert len(partial.ids("contacts")) == 150
     assert partial.bookmark("contacts") == partial.records["contacts"][-1]["dateUpdated"]
-    rest, _ = run_tap(config, state=partial.final_state)
+    rest, _ = run_tap(config, state=partial.final_state, streams=["contacts"])
     everything = set(partial.ids("contacts")) | set(rest.ids("contacts"))
     assert everything == set(sandbox_contacts(sandbox))
 
@@ -105,7 +105,7 @@ def test_missing_scope_skips_the_stream_with_one_warning(sandbox, tap_config, ca
         "tokens", {"locationId": tap_config["location_id"], "scopes": ["contacts.write"]}
     )["access_token"]
     caplog.set_level(logging.WARNING)
-    run, tap = run_tap({**tap_config, "access_token": token})
+    run, tap = run_tap({**tap_config, "access_token": token}, streams=["contacts"])
     assert run.records.get("contacts") is None
     assert tap.skipped_streams == {"contacts": "contacts.readonly"}
     warnings = [r for r in caplog.records if "contacts.readonly" in r.getMessage()]

@@ -37,8 +37,18 @@ if RECORDING:  # pragma: no cover - only when refreshing the cassette
     from tests.conftest import start_sandbox
 
     _server = start_sandbox(seed=42, contacts=12)
+    _location = _server.state.location(_server.credentials["location_id"])
     _recorded = {
         "location_id": _server.credentials["location_id"],
+        # Exercise the business_ids setting; the dry run reads only 5 contacts, which
+        # need not include one with a business.
+        "business_ids": sorted(
+            {
+                c.fields["businessId"]
+                for c in _location.contacts.values()
+                if c.fields.get("businessId")
+            }
+        )[:2],
         "start_date": "2020-01-01T00:00:00Z",
         "page_size": 5,
     }
