@@ -35,6 +35,14 @@ def _phone_key(value: Any) -> str | None:
     return digits or None
 
 
+def contact_keys(contact_id: Any = None, email: Any = None, phone: Any = None) -> frozenset[str]:
+    """Comparable keys naming one contact, for matching held records to a new contact."""
+    keys = {f"id:{contact_id}" if isinstance(contact_id, str) and contact_id else None}
+    keys |= {f"email:{_email_key(email)}" if _email_key(email) else None}
+    keys |= {f"phone:{_phone_key(phone)}" if _phone_key(phone) else None}
+    return frozenset(k for k in keys if k)
+
+
 class ContactDirectory:
     def __init__(self, writer: Writer, id_map_path: str | None) -> None:
         self.writer = writer
@@ -42,6 +50,8 @@ class ContactDirectory:
         self.source_ids: dict[str, str] = self._load_map()
         self._saved = dict(self.source_ids)
         self.local_ids: set[str] = set()
+        #: Ids already found not to be contacts of this location (asked once per run).
+        self.absent_ids: set[str] = set()
         self.by_email: dict[str, str] = {}
         self.by_phone: dict[str, str] = {}
 
@@ -73,9 +83,11 @@ class ContactDirectory:
                 return self.source_ids[contact_id]
             if contact_id in self.local_ids:
                 return contact_id
-            if self._exists_here(contact_id):
-                self.local_ids.add(contact_id)
-                return contact_id
+            if contact_id not in self.absent_ids:
+                if self._exists_here(contact_id):
+                    self.local_ids.add(contact_id)
+                    return contact_id
+                self.absent_ids.add(contact_id)
         return self.find(email=email, phone=phone)
 
     def find(self, *, email: Any = None, phone: Any = None) -> str | None:

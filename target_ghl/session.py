@@ -26,6 +26,16 @@ class Buffering(Protocol):
     def flush(self) -> None: ...
 
 
+class Waiting(Protocol):
+    """A sink that holds records until their contact is written (see contact_children)."""
+
+    def contact_arrived(self, keys: frozenset[str]) -> None: ...
+
+    def release_held(self) -> None: ...
+
+    def holding(self) -> bool: ...
+
+
 class WriteSession:
     def __init__(
         self,
@@ -42,6 +52,7 @@ class WriteSession:
         self.dead_letters = DeadLetters(dead_letter_path)
         self.fail_on_rejection = fail_on_rejection
         self._buffers: list[Buffering] = []
+        self._waiting: list[Waiting] = []
 
     @property
     def dry_run(self) -> bool:
@@ -49,6 +60,14 @@ class WriteSession:
 
     def register_buffer(self, sink: Buffering) -> None:
         self._buffers.append(sink)
+
+    def register_waiting(self, sink: Waiting) -> None:
+        self._waiting.append(sink)
+
+    def contact_written(self, keys: frozenset[str]) -> None:
+        """A contact now exists here under these keys: apply records that waited for it."""
+        for sink in self._waiting:
+            sink.contact_arrived(keys)
 
     def flush(self, *, except_for: object = None) -> None:
         """Send everything buffered, so what follows is applied after it (record order)."""
@@ -75,7 +94,14 @@ class WriteSession:
                 f"{rejection.message} (dead letter in {self.dead_letters.path})"
             )
 
-    def checkpoint(self) -> None:
-        """Everything before this point is written: flush buffers, persist the id map."""
+    def holding(self) -> bool:
+        """True while some record still waits for its contact."""
+        return any(sink.holding() for sink in self._waiting)
+
+    def checkpoint(self, *, final: bool = False) -> None:
+        """Send what is buffered and persist the id map; at the end, reject what still waits."""
+        if final:
+            for sink in self._waiting:
+                sink.release_held()
         self.flush()
         self.directory.save()

@@ -11,8 +11,12 @@ A create whose outcome is unknown is reconciled the same way: the list is read a
 only if no record matches is the create sent again.
 
 The contact comes from ``contactId`` (a source id the contacts sink mapped, or an id of
-this location) or from ``email``/``phone``; a record whose contact cannot be found here
-is rejected.
+this location) or from ``email``/``phone``. A record whose contact is not known yet is
+*held*, not rejected: singer-sdk taps (tap-ghl included) emit a parent's child records
+before the parent record itself, so a task routinely arrives just before its contact.
+Held records are applied as soon as the contacts sink writes a contact with one of their
+keys, and are rejected only if their contact still is not found at the end of the run.
+While any record is held, STATE is held back too (see ``TargetGHL.drain_all``).
 """
 
 from __future__ import annotations
@@ -21,11 +25,20 @@ from abc import abstractmethod
 from typing import Any, ClassVar
 
 from ghl_api.errors import OutcomeUnknown
+from target_ghl.contact_directory import contact_keys
 from target_ghl.json_values import to_json
 from target_ghl.outcomes import Rejection
 from target_ghl.sinks.base import DELETED_AT, GHLSink, text
 
 MAX_CREATE_ATTEMPTS = 3
+
+
+class ContactUnknown(Rejection):
+    """The record's contact is not (yet) in this location."""
+
+    def __init__(self, keys: frozenset[str], message: str) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 class ContactChildSink(GHLSink):
@@ -36,6 +49,43 @@ class ContactChildSink(GHLSink):
     def setup(self) -> None:
         super().setup()
         self._listings: dict[str, dict[str, dict[str, Any]]] = {}
+        #: Records waiting for their contact, with the keys that name it.
+        self._held: list[tuple[frozenset[str], dict[str, Any]]] = []
+        self.session.register_waiting(self)
+
+    def process_record(self, record: dict, context: dict) -> None:
+        self.session.flush(except_for=self)
+        self._attempt(record, final=False)
+
+    def _attempt(self, record: dict[str, Any], *, final: bool) -> None:
+        try:
+            outcome = self.apply(record)
+        except ContactUnknown as unknown:
+            if not final:
+                self._held.append((unknown.keys, record))
+                return
+            self.session.reject(self.stream_name, record, unknown)
+        except Rejection as rejection:
+            self.session.reject(self.stream_name, record, rejection)
+        else:
+            self.session.count(self.stream_name, outcome)
+
+    def contact_arrived(self, keys: frozenset[str]) -> None:
+        """Apply, in arrival order, the held records naming a contact just written."""
+        ready = [record for held_keys, record in self._held if held_keys & keys]
+        if ready:
+            self._held = [(k, r) for k, r in self._held if not k & keys]
+            for record in ready:
+                self._attempt(record, final=False)
+
+    def holding(self) -> bool:
+        return bool(self._held)
+
+    def release_held(self) -> None:
+        """End of run: a record whose contact is still unknown is rejected now."""
+        held, self._held = self._held, []
+        for _, record in held:
+            self._attempt(record, final=True)
 
     @property
     def writer(self) -> Any:
@@ -98,10 +148,11 @@ class ContactChildSink(GHLSink):
                 for k, v in (("contactId", ref), ("email", email), ("phone", phone))
                 if v
             )
-            raise Rejection(
+            raise ContactUnknown(
+                contact_keys(ref, email, phone),
                 f"{self.stream_name} record's contact ({named}) is not in location "
                 f"{self.writer.location_id}; send its contact record first (same run) or "
-                "set `id_map_path` to carry contact ids across runs"
+                "set `id_map_path` to carry contact ids across runs",
             )
         return contact_id
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ghl_api.errors import OutcomeUnknown, WrongLocationError
 from target_ghl import contact_payloads
+from target_ghl.contact_directory import contact_keys
 from target_ghl.outcomes import Rejection
 from target_ghl.sinks.base import DELETED_AT, GHLSink, text
 
@@ -68,6 +69,7 @@ class ContactsSink(GHLSink):
         contact_id = contact["id"]
         self.session.directory.remember(contact_id, source_id=source_id, email=email, phone=phone)
         self._add_missing_tags(contact_id, contact, contact_payloads.record_tags(data))
+        self.session.contact_written(contact_keys(source_id, email, phone))
         return "created" if created else "updated"
 
     def _update(self, contact_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
