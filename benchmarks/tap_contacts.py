@@ -26,11 +26,30 @@ sys.path.insert(0, str(ROOT))
 from ghl_sandbox.config import SandboxConfig  # noqa: E402
 from ghl_sandbox.server import SandboxServer  # noqa: E402
 
+TAP = Path(sys.executable).with_name("tap-ghl")
 
-def run_tap(config_path: Path, state_path: Path | None, out_path: Path) -> tuple[float, int]:
+
+def write_catalog(config_path: Path, streams: list[str], catalog_path: Path) -> None:
+    """Discover, then select only ``streams`` (the others stay in the catalog, unselected)."""
+    found = subprocess.run(
+        [str(TAP), "--config", str(config_path), "--discover"],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    catalog = json.loads(found.stdout)
+    for entry in catalog["streams"]:
+        for meta in entry["metadata"]:
+            if meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    catalog_path.write_text(json.dumps(catalog))
+
+
+def run_tap(
+    config_path: Path, catalog_path: Path, state_path: Path | None, out_path: Path
+) -> tuple[float, int]:
     """Run the tap CLI; return (wall seconds, peak RSS in KiB of this child)."""
-    tap = Path(sys.executable).with_name("tap-ghl")
-    cmd = [str(tap), "--config", str(config_path)]
+    cmd = [str(TAP), "--config", str(config_path), "--catalog", str(catalog_path)]
     if state_path:
         cmd += ["--state", str(state_path)]
     start = time.perf_counter()
@@ -49,7 +68,7 @@ def summarise(out_path: Path) -> tuple[int, int, dict]:
         message = json.loads(line)
         if message["type"] == "RECORD":
             records += 1
-            ids.add(message["record"]["id"])
+            ids.add((message["stream"], json.dumps(message["record"].get("id"))))
         elif message["type"] == "STATE":
             state = message["value"]
     return records, len(ids), state
@@ -60,9 +79,25 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=12_000)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--touch", type=int, default=50)
+    parser.add_argument(
+        "--rate-limit-max",
+        type=int,
+        default=100,
+        help="sandbox burst limit per 10 s (HighLevel's is 100; raise it to see tap overhead)",
+    )
+    parser.add_argument(
+        "--streams",
+        default="contacts",
+        help="comma-separated streams to select (children cost one request per contact each)",
+    )
     args = parser.parse_args()
 
-    config = SandboxConfig(seed=42, contacts=args.contacts, latency_ms=args.latency_ms)
+    config = SandboxConfig(
+        seed=42,
+        contacts=args.contacts,
+        latency_ms=args.latency_ms,
+        rate_limit_max=args.rate_limit_max,
+    )
     with (
         SandboxServer(config, host="127.0.0.1", port=0) as sandbox,
         tempfile.TemporaryDirectory() as tmp,
@@ -76,6 +111,8 @@ def main() -> None:
         }
         config_path = work / "config.json"
         config_path.write_text(json.dumps(tap_config))
+        catalog_path = work / "catalog.json"
+        write_catalog(config_path, args.streams.split(","), catalog_path)
         ceiling = config.rate_limit_max / (config.rate_limit_interval_ms / 1000)
 
         def stats() -> dict:
@@ -89,7 +126,7 @@ def main() -> None:
                 state_path = work / "state.json"
             requests.post(f"{sandbox.url}/_sandbox/stats/reset", timeout=10)
             out_path = work / f"{label}.singer"
-            elapsed, peak_kib = run_tap(config_path, state_path, out_path)
+            elapsed, peak_kib = run_tap(config_path, catalog_path, state_path, out_path)
             records, unique, state = summarise(out_path)
             (work / "state.json").write_text(json.dumps(state))
             s = stats()
@@ -109,7 +146,8 @@ def main() -> None:
                 }
             )
     print(
-        f"tap-ghl contacts, sandbox {args.contacts} contacts, latency {args.latency_ms} ms, "
+        f"tap-ghl [{args.streams}], sandbox {args.contacts} contacts, "
+        f"latency {args.latency_ms} ms, burst limit {args.rate_limit_max}/10 s, "
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
     )
     keys = list(rows[0])
