@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from ghl_api import openapi
-from tap_ghl.record_schemas import DATE_TIME, loosen
+from tap_ghl.record_schemas import CUSTOM_FIELD_VALUE, DATE_TIME, loosen
 from tap_ghl.streams.base import GHLStream, response_json
 from tap_ghl.streams.pagination import SkipLimitPaginator, paging_params
 
@@ -33,6 +33,9 @@ def _schema() -> dict[str, Any]:
     schema["properties"]["contactId"] = {"type": "string"}
     schema["properties"]["locationId"] = {"type": ["string", "null"]}
     schema["properties"]["dateAdded"] = dict(DATE_TIME)
+    custom_fields = schema["properties"].get("customFields")
+    if custom_fields:
+        custom_fields["items"]["properties"]["value"] = CUSTOM_FIELD_VALUE
     schema["type"] = "object"
     schema["required"] = ["businessId", "contactId"]
     return schema

@@ -152,3 +152,16 @@ def test_missing_social_scope_skips_only_those_streams(server, config, caplog) -
         if f"'{name}'" in r.getMessage()
     )
     assert all(count == 1 for count in warned.values())
+
+
+def test_every_record_validates_against_its_stream_schema(server, config) -> None:
+    """What a validating target (target-ghl, target-postgres) would check, on every record."""
+    from jsonschema import Draft7Validator, FormatChecker
+
+    run, _ = run_tap(config)
+    assert set(run.records) >= {"contacts", *CHILDREN, "business_contacts", "social_tags"}
+    for stream, records in run.records.items():
+        validator = Draft7Validator(run.schemas[stream]["schema"], format_checker=FormatChecker())
+        for record in records:
+            errors = [e.message for e in validator.iter_errors(record)]
+            assert not errors, (stream, record.get("id"), errors[:3])
