@@ -17,6 +17,7 @@ import requests
 from requests.auth import AuthBase
 
 from ghl_api.errors import AuthError, TokenStoreError
+from ghl_api.responses import body_of, error_message, maybe_sent
 from ghl_api.token_store import TokenSet, TokenStore, fingerprint
 
 logger = logging.getLogger("ghl_api.auth")
@@ -117,9 +118,14 @@ class OAuthRefreshAuth(AuthBase):
             stored = self.store.read()
             config_token = self._config_refresh_token
             config_fp = fingerprint(config_token) if config_token else None
-            if stored is not None and config_fp and config_fp not in (
-                stored.seeded_from,
-                fingerprint(stored.refresh_token),
+            if (
+                stored is not None
+                and config_fp
+                and config_fp
+                not in (
+                    stored.seeded_from,
+                    fingerprint(stored.refresh_token),
+                )
             ):
                 logger.info(
                     "The configured refresh_token is a new authorization; it replaces the "
@@ -156,17 +162,16 @@ class OAuthRefreshAuth(AuthBase):
                 timeout=self.timeout,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            sent = not isinstance(exc, requests.ConnectTimeout) and not _refused(exc)
-            if sent:
+            if maybe_sent(exc):
                 raise AuthError(
                     "The token refresh got no answer after it was sent: HighLevel may have "
                     "used up the refresh token. Run again; if it then fails with 'invalid "
                     "grant', re-authorize the app and set a new `refresh_token`."
                 ) from None
             raise AuthError(f"Cannot reach the token endpoint {self.token_url}.") from None
-        body = _json(response)
+        body = body_of(response)
         if response.status_code >= 400:
-            message = _message(body) or response.reason
+            message = error_message(response)
             if response.status_code in (400, 401) and "grant" in str(message).lower():
                 raise AuthError(
                     "HighLevel refused the refresh token (invalid, expired or already used): "
@@ -178,8 +183,10 @@ class OAuthRefreshAuth(AuthBase):
                 f"The token refresh failed with HTTP {response.status_code}: {message}",
                 status=response.status_code,
             )
-        if not isinstance(body, dict) or not body.get("access_token") or not body.get(
-            "refresh_token"
+        if (
+            not isinstance(body, dict)
+            or not body.get("access_token")
+            or not body.get("refresh_token")
         ):
             raise AuthError("The token endpoint answered without access_token/refresh_token.")
         now = self._clock()
@@ -199,24 +206,3 @@ class OAuthRefreshAuth(AuthBase):
         self.refresh_count += 1
         logger.info("Refreshed the HighLevel access token; saved the rotated pair.")
         return new
-
-
-def _refused(exc: Exception) -> bool:
-    text = repr(exc)
-    return "NewConnectionError" in text or "Connection refused" in text
-
-
-def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _message(body: Any) -> str | None:
-    if isinstance(body, dict):
-        message = body.get("message") or body.get("error_description") or body.get("error")
-        if isinstance(message, list):
-            return "; ".join(str(m) for m in message)
-        return str(message) if message else None
-    return None

@@ -30,6 +30,7 @@ from ghl_api.errors import (
     WrongLocationError,
 )
 from ghl_api.pacing import RateLimitPacer
+from ghl_api.responses import body_of, error_message, maybe_sent
 from ghl_api.scopes import required_scope
 
 logger = logging.getLogger("ghl_api.client")
@@ -126,7 +127,7 @@ class GHLClient:
                 response = self.session.send(attempt, timeout=self.timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 cause = type(exc).__name__
-                if not _maybe_sent(exc) or idempotent:
+                if not maybe_sent(exc) or idempotent:
                     failures += 1
                     if failures >= self.max_attempts:
                         raise TransientError(
@@ -151,7 +152,7 @@ class GHLClient:
                 logger.info("Burst limit reached; waiting %.1fs before %s", wait, operation)
                 continue  # nothing was processed, so even a POST is safe to send again
             if status in (401, 403):
-                message = _error_message(response)
+                message = error_message(response)
                 kind = _classify_auth(status, message)
                 if kind is None and status == 401 and self.auth.can_refresh and not refreshed:
                     refreshed = True
@@ -166,11 +167,11 @@ class GHLClient:
                 if failures >= self.max_attempts:
                     raise TransientError(
                         f"{operation} failed {failures} times; last answer HTTP {status}: "
-                        f"{_error_message(response)}"
+                        f"{error_message(response)}"
                     )
                 self._backoff(failures, operation, f"HTTP {status}")
                 continue
-            raise RequestRejected(status, _error_message(response), _body(response), operation)
+            raise RequestRejected(status, error_message(response), body_of(response), operation)
 
     def _backoff(self, failures: int, operation: str, cause: str) -> None:
         # Exponential backoff with full jitter: spreads retries of parallel workers.
@@ -202,31 +203,6 @@ class GHLClient:
         if status == 403:
             return AuthError(f"HighLevel refused {operation} (HTTP 403): {message}", status=status)
         return AuthError(self.auth.describe_rejection(), status=status)
-
-
-def _maybe_sent(exc: Exception) -> bool:
-    """False only when the request certainly never left (no connection was made)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    text = repr(exc)
-    return not ("NewConnectionError" in text or "Connection refused" in text)
-
-
-def _body(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:2000]
-
-
-def _error_message(response: requests.Response) -> str:
-    body = _body(response)
-    if isinstance(body, dict):
-        message = body.get("message") or body.get("error") or ""
-        if isinstance(message, list):
-            return "; ".join(str(item) for item in message)
-        return str(message)
-    return str(body)[:300] or response.reason or ""
 
 
 def _classify_auth(status: int, message: str) -> str | None:
