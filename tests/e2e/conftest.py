@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -34,9 +35,16 @@ from ghl_sandbox.server import SandboxServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Plugins the e2e tests need; `meltano install` installs only these.
-PLUGINS = ("tap-ghl", "target-postgres", "target-jsonl")
+PLUGINS = ("tap-ghl", "target-postgres", "target-jsonl", "tap-postgres", "target-ghl")
 #: Environment variables that would leak a developer's settings into the tests.
-FOREIGN_PREFIXES = ("MELTANO_", "TAP_GHL_", "TARGET_GHL_", "TARGET_POSTGRES_", "TARGET_JSONL_")
+FOREIGN_PREFIXES = (
+    "MELTANO_",
+    "TAP_GHL_",
+    "TAP_POSTGRES_",
+    "TARGET_GHL_",
+    "TARGET_POSTGRES_",
+    "TARGET_JSONL_",
+)
 #: Small enough to load in seconds, large enough for several search pages.
 SANDBOX_CONTACTS = 1200
 PAGE_SIZE = 250
@@ -62,6 +70,19 @@ class Postgres:
     @property
     def sqlalchemy_url(self) -> str:
         return "postgresql+psycopg://" + self.url.partition("://")[2]
+
+    @property
+    def tap_postgres_url(self) -> str:
+        """The URL for tap-postgres, which insists on a host and a password in the URL:
+        a unix-socket URL (``?host=/dir``, pgserver's kind) gets a placeholder host (the
+        query's ``host`` wins in libpq) and, if it has none, a password trust auth ignores."""
+        parts = urlsplit(self.url)
+        user = parts.username or "postgres"
+        password = parts.password or "unused"
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+        query = f"?{parts.query}" if parts.query else ""
+        return f"postgresql://{user}:{password}@{host}{port}{parts.path}{query}"
 
     def query(self, sql: str) -> list[list[str]]:
         """Rows of ``sql`` as strings (NULL as ''), through the psql that pgserver ships."""
@@ -117,8 +138,12 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
 
 @pytest.fixture(scope="session")
 def pipeline_sandbox() -> Iterator[SandboxServer]:
+    # HighLevel's burst limit (100 per 10 s) would make the per-contact child streams take
+    # minutes; pacing has its own tests, so here the sandbox advertises a higher limit.
     server = SandboxServer(
-        SandboxConfig(seed=2024, contacts=SANDBOX_CONTACTS), host="127.0.0.1", port=0
+        SandboxConfig(seed=2024, contacts=SANDBOX_CONTACTS, rate_limit_max=100_000),
+        host="127.0.0.1",
+        port=0,
     ).start()
     yield server
     server.stop()
@@ -151,13 +176,18 @@ class Meltano:
     timings: dict[str, float] = field(default_factory=dict)
 
     def __call__(
-        self, *args: str, check: bool = True, timeout: float = 180, label: str | None = None
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 180,
+        label: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         started = time.monotonic()
         result = subprocess.run(
             [str(self.executable), *args],
             cwd=PROJECT_ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
