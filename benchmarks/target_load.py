@@ -1,0 +1,151 @@
+"""Benchmark: target-ghl loads contacts, tasks and tag records, then a replay, on ghl-sandbox.
+
+Prints requests per record, creates, rejected records, records per second, share of the
+rate-limit ceiling used and the target's peak memory (max RSS of the target process). The
+target runs as a real subprocess (`target-ghl --config ...`, Singer messages on stdin), the
+way Meltano runs it; it writes to an empty extra location of the sandbox. The input is the
+deterministic warehouse-style load of `tests/target/loads.py` (the one behind the figures
+in docs/target.md); the replay sends the same input again and should create nothing.
+
+    python benchmarks/target_load.py --contacts 1000 --tasks 500 --tags 300 --latency-ms 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ghl_sandbox.config import SandboxConfig  # noqa: E402
+from ghl_sandbox.server import SandboxServer  # noqa: E402
+from tests.target import loads  # noqa: E402
+from tests.target.conftest import to_lines  # noqa: E402
+
+TARGET = Path(sys.executable).with_name("target-ghl")
+
+
+def write_input(args: argparse.Namespace, input_path: Path) -> int:
+    """Write the Singer input (contacts, tasks, tags, a STATE after each); return records."""
+    people = loads.contacts(args.contacts)
+    todo = loads.tasks(people, args.tasks) if people else []
+    tag_recs = loads.tag_records(people, args.tags) if people else []
+    input_path.write_text(to_lines(loads.load_messages(people, todo, tag_recs)))
+    return len(people) + len(todo) + len(tag_recs)
+
+
+def run_target(
+    config_path: Path, input_path: Path, out_path: Path, log_path: Path
+) -> tuple[float, int]:
+    """Run the target CLI on ``input_path``; return (wall seconds, peak RSS in KiB of the child)."""
+    cmd = [str(TARGET), "--config", str(config_path)]
+    start = time.perf_counter()
+    with input_path.open() as stdin, out_path.open("w") as out, log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=log, cwd=config_path.parent)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        tail = "\n".join(log_path.read_text().splitlines()[-20:])
+        raise SystemExit(f"target-ghl exited {code}: {cmd}\n{tail}")
+    return elapsed, usage.ru_maxrss
+
+
+def count_lines(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1000)
+    parser.add_argument("--tasks", type=int, default=500)
+    parser.add_argument("--tags", type=int, default=300, help="tag records (action add)")
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument(
+        "--rate-limit-max",
+        type=int,
+        default=100,
+        help=(
+            "sandbox burst limit per 10 s (HighLevel's is 100, at which the default load "
+            "takes ~5 minutes; raise it to see target overhead)"
+        ),
+    )
+    args = parser.parse_args()
+
+    config = SandboxConfig(
+        seed=42,
+        contacts=0,  # the primary location is not written to; the target gets an empty one
+        extra_locations=1,
+        latency_ms=args.latency_ms,
+        rate_limit_max=args.rate_limit_max,
+    )
+    with (
+        SandboxServer(config, host="127.0.0.1", port=0) as sandbox,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        work = Path(tmp)
+        location = sandbox.credentials["locations"][1]
+        input_path = work / "input.singer"
+        records = write_input(args, input_path)
+        ceiling = config.rate_limit_max / (config.rate_limit_interval_ms / 1000)
+
+        def stats() -> dict:
+            return requests.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()
+
+        rows = []
+        for label in ("first", "replay"):
+            dead_letter_path = work / f"{label}.dead-letter.jsonl"
+            target_config = {
+                "api_url": sandbox.url,
+                "location_id": location["location_id"],
+                "access_token": location["access_token"],
+                "dead_letter_path": str(dead_letter_path),
+            }
+            config_path = work / f"{label}.config.json"
+            config_path.write_text(json.dumps(target_config))
+            requests.post(f"{sandbox.url}/_sandbox/stats/reset", timeout=10)
+            elapsed, peak_kib = run_target(
+                config_path, input_path, work / f"{label}.out", work / f"{label}.log"
+            )
+            s = stats()
+            requests_made = s["requests_total"]
+            creates = s["creates"]
+            rows.append(
+                {
+                    "run": label,
+                    "records": records,
+                    "requests": requests_made,
+                    "requests_per_record": round(requests_made / max(records, 1), 4),
+                    "creates_contacts": creates["contacts"],
+                    "creates_tasks": creates["tasks"],
+                    "creates_notes": creates["notes"],
+                    "rejected": count_lines(dead_letter_path),
+                    "seconds": round(elapsed, 2),
+                    "records_per_s": round(records / elapsed, 1),
+                    "ceiling_share": round(requests_made / elapsed / ceiling, 3),
+                    "http_429": s["rate_limited_burst"] + s["rate_limited_daily"],
+                    "peak_rss_mib": round(peak_kib / 1024, 1),
+                }
+            )
+    print(
+        f"target-ghl, {args.contacts} contacts + {args.tasks} tasks + {args.tags} tag records, "
+        f"latency {args.latency_ms} ms, burst limit {args.rate_limit_max}/10 s, "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
+    keys = list(rows[0])
+    print(" | ".join(keys))
+    for row in rows:
+        print(" | ".join(str(row[k]) for k in keys))
+
+
+if __name__ == "__main__":
+    main()
