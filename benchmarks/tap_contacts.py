@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -23,6 +22,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import print_table, request_figures, run_measured  # noqa: E402
 from ghl_sandbox.config import SandboxConfig  # noqa: E402
 from ghl_sandbox.server import SandboxServer  # noqa: E402
 
@@ -46,20 +46,13 @@ def write_catalog(config_path: Path, streams: list[str], catalog_path: Path) -> 
 
 
 def run_tap(
-    config_path: Path, catalog_path: Path, state_path: Path | None, out_path: Path
+    config_path: Path, catalog_path: Path, state_path: Path | None, work: Path, label: str
 ) -> tuple[float, int]:
     """Run the tap CLI; return (wall seconds, peak RSS in KiB of this child)."""
     cmd = [str(TAP), "--config", str(config_path), "--catalog", str(catalog_path)]
     if state_path:
         cmd += ["--state", str(state_path)]
-    start = time.perf_counter()
-    with out_path.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"tap-ghl failed: {cmd}")
-    return elapsed, usage.ru_maxrss
+    return run_measured(cmd, out_path=work / f"{label}.singer", log_path=work / f"{label}.log")
 
 
 def summarise(out_path: Path) -> tuple[int, int, dict]:
@@ -125,35 +118,23 @@ def main() -> None:
                 requests.post(f"{sandbox.url}/_sandbox/touch", json={"count": touch}, timeout=10)
                 state_path = work / "state.json"
             requests.post(f"{sandbox.url}/_sandbox/stats/reset", timeout=10)
-            out_path = work / f"{label}.singer"
-            elapsed, peak_kib = run_tap(config_path, catalog_path, state_path, out_path)
-            records, unique, state = summarise(out_path)
+            elapsed, peak_kib = run_tap(config_path, catalog_path, state_path, work, label)
+            records, unique, state = summarise(work / f"{label}.singer")
             (work / "state.json").write_text(json.dumps(state))
-            s = stats()
-            requests_made = s["requests_total"]
             rows.append(
                 {
                     "run": label,
                     "records": records,
                     "unique": unique,
-                    "requests": requests_made,
-                    "requests_per_record": round(requests_made / max(records, 1), 4),
-                    "seconds": round(elapsed, 2),
-                    "records_per_s": round(records / elapsed, 1),
-                    "ceiling_share": round(requests_made / elapsed / ceiling, 3),
-                    "http_429": s["rate_limited_burst"] + s["rate_limited_daily"],
-                    "peak_rss_mib": round(peak_kib / 1024, 1),
+                    **request_figures(stats(), records, elapsed, ceiling, peak_kib),
                 }
             )
-    print(
+    print_table(
         f"tap-ghl [{args.streams}], sandbox {args.contacts} contacts, "
         f"latency {args.latency_ms} ms, burst limit {args.rate_limit_max}/10 s, "
-        f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores",
+        rows,
     )
-    keys = list(rows[0])
-    print(" | ".join(keys))
-    for row in rows:
-        print(" | ".join(str(row[k]) for k in keys))
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -26,6 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.measure import print_table, request_figures, run_measured  # noqa: E402
 from ghl_sandbox.config import SandboxConfig  # noqa: E402
 from ghl_sandbox.server import SandboxServer  # noqa: E402
 from tests.target import loads  # noqa: E402
@@ -43,21 +42,17 @@ def write_input(args: argparse.Namespace, input_path: Path) -> int:
     return len(people) + len(todo) + len(tag_recs)
 
 
-def run_target(
-    config_path: Path, input_path: Path, out_path: Path, log_path: Path
-) -> tuple[float, int]:
+def run_target(config_path: Path, input_path: Path, work: Path, label: str) -> tuple[float, int]:
     """Run the target CLI on ``input_path``; return (wall seconds, peak RSS in KiB of the child)."""
     cmd = [str(TARGET), "--config", str(config_path)]
-    start = time.perf_counter()
-    with input_path.open() as stdin, out_path.open("w") as out, log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=log, cwd=config_path.parent)
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        tail = "\n".join(log_path.read_text().splitlines()[-20:])
-        raise SystemExit(f"target-ghl exited {code}: {cmd}\n{tail}")
-    return elapsed, usage.ru_maxrss
+    with input_path.open() as stdin:
+        return run_measured(
+            cmd,
+            stdin=stdin,
+            out_path=work / f"{label}.out",
+            log_path=work / f"{label}.log",
+            cwd=config_path.parent,
+        )
 
 
 def count_lines(path: Path) -> int:
@@ -113,38 +108,26 @@ def main() -> None:
             config_path = work / f"{label}.config.json"
             config_path.write_text(json.dumps(target_config))
             requests.post(f"{sandbox.url}/_sandbox/stats/reset", timeout=10)
-            elapsed, peak_kib = run_target(
-                config_path, input_path, work / f"{label}.out", work / f"{label}.log"
-            )
+            elapsed, peak_kib = run_target(config_path, input_path, work, label)
             s = stats()
-            requests_made = s["requests_total"]
             creates = s["creates"]
             rows.append(
                 {
                     "run": label,
                     "records": records,
-                    "requests": requests_made,
-                    "requests_per_record": round(requests_made / max(records, 1), 4),
                     "creates_contacts": creates["contacts"],
                     "creates_tasks": creates["tasks"],
                     "creates_notes": creates["notes"],
                     "rejected": count_lines(dead_letter_path),
-                    "seconds": round(elapsed, 2),
-                    "records_per_s": round(records / elapsed, 1),
-                    "ceiling_share": round(requests_made / elapsed / ceiling, 3),
-                    "http_429": s["rate_limited_burst"] + s["rate_limited_daily"],
-                    "peak_rss_mib": round(peak_kib / 1024, 1),
+                    **request_figures(s, records, elapsed, ceiling, peak_kib),
                 }
             )
-    print(
+    print_table(
         f"target-ghl, {args.contacts} contacts + {args.tasks} tasks + {args.tags} tag records, "
         f"latency {args.latency_ms} ms, burst limit {args.rate_limit_max}/10 s, "
-        f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores",
+        rows,
     )
-    keys = list(rows[0])
-    print(" | ".join(keys))
-    for row in rows:
-        print(" | ".join(str(row[k]) for k in keys))
 
 
 if __name__ == "__main__":
