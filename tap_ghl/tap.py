@@ -140,6 +140,15 @@ class TapGHL(Tap):
         self._log_summary()
 
     def _log_summary(self) -> None:
+        for stream in self.streams.values():
+            contacts = getattr(stream, "contacts_read", 0)
+            if contacts:
+                self.logger.info(
+                    "Stream '%s': %d records from %d contacts",
+                    stream.name,
+                    getattr(stream, "records_read", 0),
+                    contacts,
+                )
         stats = self.ghl_client.stats if "ghl_client" in self.__dict__ else {}
         pacer = self.ghl_client.pacer if "ghl_client" in self.__dict__ else None
         self.logger.info(

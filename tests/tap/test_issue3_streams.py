@@ -165,3 +165,16 @@ def test_every_record_validates_against_its_stream_schema(server, config) -> Non
         for record in records:
             errors = [e.message for e in validator.iter_errors(record)]
             assert not errors, (stream, record.get("id"), errors[:3])
+
+
+def test_per_contact_sync_lines_stay_out_of_info_logs(server, config, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    run, _ = run_tap(config, streams=["contacts", *CHILDREN])
+    assert len(run.ids("contacts")) == 150
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert not [m for m in info if m.startswith("Beginning sync of 'tasks'")]
+    assert [m for m in info if m.startswith("Beginning sync of 'contacts'")]
+    per_contact_metrics = [m for m in info if m.startswith("METRIC") and '"tasks"' in m]
+    assert per_contact_metrics == []  # 450 lines (3 per contact) without the quiet logger
+    totals = [m for m in info if m.startswith("Stream 'tasks':")]
+    assert totals == [f"Stream 'tasks': {counts(server)['tasks']} records from 150 contacts"]
