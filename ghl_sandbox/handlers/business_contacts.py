@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ghl_sandbox import errors
 from ghl_sandbox.contact_views import list_view
+from ghl_sandbox.handlers.query_params import skip_limit_number
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 from ghl_sandbox.store import Location, StoredContact
 
@@ -41,27 +42,15 @@ def _matches(contact: StoredContact, text: str) -> bool:
     return text in name or any(text in str(f.get(k, "")).lower() for k in TEXT_FIELDS)
 
 
-def _non_negative(raw: str | None, name: str, default: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.unprocessable(f"{name} must be a number string") from None
-    if value < 0:
-        raise errors.unprocessable(f"{name} must not be less than 0")
-    return value
-
-
 def business_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     q = request.query
     location_id = q.get("locationId")
     if not location_id:
         raise errors.unprocessable("locationId should not be empty")
-    limit = _non_negative(q.get("limit"), "limit", DEFAULT_LIMIT)
+    limit = skip_limit_number(q.get("limit"), "limit", DEFAULT_LIMIT)
     if not 1 <= limit <= MAX_LIMIT:
         raise errors.unprocessable(f"limit must be between 1 and {MAX_LIMIT}")
-    skip = _non_negative(q.get("skip"), "skip", 0)
+    skip = skip_limit_number(q.get("skip"), "skip", 0)
     text = (q.get("query") or "").strip().lower()
     with runtime.state.lock:
         location = runtime.state.location(location_id)

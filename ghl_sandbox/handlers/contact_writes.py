@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ghl_sandbox import contact_changes, errors
 from ghl_sandbox.contact_views import created_view, detail_view
+from ghl_sandbox.handlers.contact_lookup import owned_contact
 from ghl_sandbox.request_validation import validate_body
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 from ghl_sandbox.store import Location, StoredContact
@@ -22,22 +23,6 @@ if TYPE_CHECKING:
 
 CONTACT_NOT_FOUND = "Contact not found"
 _FIREBASE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
-
-
-def owned_contact(runtime: SandboxRuntime, request: ApiRequest) -> tuple[Location, StoredContact]:
-    """The path's contact; 400 if unknown, 403 if it belongs to another location.
-
-    Callers hold the state lock.
-    """
-    contact = runtime.state.find_contact(request.path_params["contactId"])
-    if contact is None:
-        raise errors.bad_request(CONTACT_NOT_FOUND)
-    grant = request.grant
-    if grant is not None and grant.location_id != contact.location_id:
-        raise errors.forbidden(errors.LOCATION_FORBIDDEN)
-    location = runtime.state.location(contact.location_id)
-    assert location is not None
-    return location, contact
 
 
 def _body_location(runtime: SandboxRuntime, body: dict[str, Any]) -> Location:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ghl_sandbox import errors, social_statistics
 from ghl_sandbox.clock import now_ms
+from ghl_sandbox.handlers.query_params import skip_limit_number
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 from ghl_sandbox.social import SocialTag
 from ghl_sandbox.store import Location
@@ -61,26 +62,14 @@ def _ordered_tags(location: Location) -> list[SocialTag]:
     return location.derived("social-tags", build)
 
 
-def _count_param(raw: str | None, name: str, default: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.unprocessable(f"{name} must be a number string") from None
-    if value < 0:
-        raise errors.unprocessable(f"{name} must not be less than 0")
-    return value
-
-
 def list_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     """``count`` is the number of matching tags, not the page size (a documented guess)."""
     location_id = request.path_params["locationId"]
     q = request.query
-    limit = _count_param(q.get("limit"), "limit", TAGS_DEFAULT_LIMIT)
+    limit = skip_limit_number(q.get("limit"), "limit", TAGS_DEFAULT_LIMIT)
     if not 1 <= limit <= TAGS_MAX_LIMIT:
         raise errors.unprocessable(f"limit must be between 1 and {TAGS_MAX_LIMIT}")
-    skip = _count_param(q.get("skip"), "skip", 0)
+    skip = skip_limit_number(q.get("skip"), "skip", 0)
     text = (q.get("searchText") or "").strip().lower()
     with runtime.state.lock:
         location = _location(runtime, location_id)

@@ -13,21 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from ghl_sandbox import errors
 from ghl_sandbox.clock import now_ms, parse_instant
-from ghl_sandbox.contact_children import ContactChildren, StoredNote, StoredTask
-from ghl_sandbox.handlers.contact_writes import owned_contact
+from ghl_sandbox.contact_children import StoredNote, StoredTask
+from ghl_sandbox.handlers.contact_lookup import contact_children, note_of, task_of
 from ghl_sandbox.request_validation import validate_body
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
-
-TASK_NOT_FOUND = "Task not found"
-NOTE_NOT_FOUND = "Note not found"
-
-
-def _children(runtime: SandboxRuntime, request: ApiRequest) -> tuple[str, ContactChildren]:
-    location, contact = owned_contact(runtime, request)
-    return location.id, location.children(contact.id)
 
 
 def _due_ms(value: Any) -> int:
@@ -50,18 +42,11 @@ def _apply_task(task: StoredTask, body: dict[str, Any]) -> None:
         task.assigned_to = body["assignedTo"]
 
 
-def _task(children: ContactChildren, request: ApiRequest) -> StoredTask:
-    task = children.tasks.get(request.path_params["taskId"])
-    if task is None:
-        raise errors.bad_request(TASK_NOT_FOUND)
-    return task
-
-
 def create_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("CreateTaskParams", request.body)
     due = _due_ms(body["dueDate"])
     with runtime.state.lock:
-        location_id, children = _children(runtime, request)
+        location_id, children = contact_children(runtime, request)
         task = StoredTask(
             runtime.writes.new_id(), request.path_params["contactId"], "", "", due, False
         )
@@ -75,8 +60,8 @@ def create_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 def update_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("UpdateTaskBody", request.body)
     with runtime.state.lock:
-        location_id, children = _children(runtime, request)
-        task = _task(children, request)
+        location_id, children = contact_children(runtime, request)
+        task = task_of(children, request)
         _apply_task(task, body)
         view = task.to_api()
     return ApiResponse(200, {"task": view}, location_id=location_id)
@@ -85,8 +70,8 @@ def update_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 def complete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("UpdateTaskStatusParams", request.body)
     with runtime.state.lock:
-        location_id, children = _children(runtime, request)
-        task = _task(children, request)
+        location_id, children = contact_children(runtime, request)
+        task = task_of(children, request)
         task.completed = bool(body["completed"])
         view = task.to_api()
     return ApiResponse(200, {"task": view}, location_id=location_id)
@@ -94,8 +79,8 @@ def complete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 
 def delete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     with runtime.state.lock:
-        location_id, children = _children(runtime, request)
-        del children.tasks[_task(children, request).id]
+        location_id, children = contact_children(runtime, request)
+        del children.tasks[task_of(children, request).id]
     return ApiResponse(200, {"succeded": True}, location_id=location_id)
 
 
@@ -111,17 +96,10 @@ def _apply_note(note: StoredNote, body: dict[str, Any]) -> None:
             setattr(note, attribute, body[key])
 
 
-def _note(children: ContactChildren, request: ApiRequest) -> StoredNote:
-    note = children.notes.get(request.path_params["id"])
-    if note is None:
-        raise errors.bad_request(NOTE_NOT_FOUND)
-    return note
-
-
 def create_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("NotesDTO", request.body)
     with runtime.state.lock:
-        location_id, children = _children(runtime, request)
+        location_id, children = contact_children(runtime, request)
         note = StoredNote(runtime.writes.new_id(), request.path_params["contactId"], "", now_ms())
         _apply_note(note, body)
         children.notes[note.id] = note
@@ -133,8 +111,8 @@ def create_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 def update_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("UpdateNoteDTO", request.body)
     with runtime.state.lock:
-        location_id, children = _children(runtime, request)
-        note = _note(children, request)
+        location_id, children = contact_children(runtime, request)
+        note = note_of(children, request)
         _apply_note(note, body)
         view = note.to_api()
     return ApiResponse(200, {"note": view}, location_id=location_id)
@@ -142,8 +120,8 @@ def update_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 
 def delete_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     with runtime.state.lock:
-        location_id, children = _children(runtime, request)
-        del children.notes[_note(children, request).id]
+        location_id, children = contact_children(runtime, request)
+        del children.notes[note_of(children, request).id]
     return ApiResponse(200, {"succeded": True}, location_id=location_id)
 
 
