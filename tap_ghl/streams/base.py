@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import requests
+from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams import RESTStream
 
 from ghl_api.client import GHLClient
@@ -73,8 +74,6 @@ class GHLStream(RESTStream):
         return self.client.send(prepared_request, idempotent=True)
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        from singer_sdk.helpers.jsonpath import extract_jsonpath
-
         yield from extract_jsonpath(self.records_jsonpath, input=response_json(response))
 
     def request_records(self, context: Context | None) -> Iterable[dict]:

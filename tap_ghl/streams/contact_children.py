@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import typing as t
 from datetime import datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -140,7 +141,7 @@ class AppointmentsStream(ContactChildStream):
         schema["properties"][f"{_field}Raw"] = {"type": ["string", "null"]}
     del _field
 
-    @property
+    @cached_property
     def timezone(self) -> ZoneInfo:
         name = self.config.get("appointment_timezone") or "UTC"
         try:
