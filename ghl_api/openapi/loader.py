@@ -1,10 +1,8 @@
-"""The official HighLevel OpenAPI specs, bundled, and helpers to read them.
+"""Reading the bundled specs: one file by short name, ``$ref`` inlined, paths matched.
 
-The specs are the contract for everything in this distribution: the tap derives its
-schemas from them, the sandbox validates its responses against them, and the API layer
-reads the scope each operation needs from them. They are byte-identical copies of
-GoHighLevel/highlevel-api-docs (CC0); ``SOURCE.txt`` beside this file records where
-each one came from.
+Every other module of the package reads the specs through here, so a spec copied into
+``apps/`` is at once visible to the scope lookup, the ``Version`` lookup and the
+converter's callers.
 """
 
 from __future__ import annotations
@@ -18,11 +16,14 @@ from typing import Any
 
 SPEC_DIR = Path(__file__).parent
 
-#: Short names for the bundled spec files.
-SPEC_FILES = {
-    "contacts": "apps/contacts.json",
-    "oauth": "apps/oauth.json",
-    "social-media-posting": "apps/social-media-posting.json",
+#: The specs describing today's API, by short name: every ``apps/*.json`` file, found on
+#: disk so that bundling a spec is all it takes for the scope and ``Version`` lookups to
+#: know its operations (a hand-kept list once let a spec skip the scope check silently).
+API_SPECS: tuple[str, ...] = tuple(sorted(path.stem for path in (SPEC_DIR / "apps").glob("*.json")))
+
+#: Short names for the bundled spec files: the API specs plus two that hold schemas only.
+SPEC_FILES: dict[str, str] = {
+    **{name: f"apps/{name}.json" for name in API_SPECS},
     "common": "common/common-schemas.json",
     # HEAD dropped the POST /contacts/search response schema; this older revision has it.
     "contacts-history": "history/de87e88/apps/contacts.json",
@@ -118,4 +119,17 @@ def match_path(spec: str, method: str, concrete_path: str) -> str | None:
     for regex, template in _path_patterns(spec):
         if regex.match(concrete_path) and method.lower() in ops[template]:
             return template
+    return None
+
+
+def template_for(method: str, path: str) -> tuple[str, str] | None:
+    """Return ``(spec, template)`` for a concrete request path, or None if no API spec has it.
+
+    Each API spec owns its own path prefix (``/contacts``, ``/calendars``, ...), so at most
+    one spec matches; ``tests/openapi/test_scopes.py`` keeps that true.
+    """
+    for spec in API_SPECS:
+        template = match_path(spec, method, path)
+        if template is not None:
+            return spec, template
     return None
