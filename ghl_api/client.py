@@ -29,9 +29,9 @@ from ghl_api.errors import (
     TransientError,
     WrongLocationError,
 )
+from ghl_api.openapi import required_scope
 from ghl_api.pacing import RateLimitPacer
 from ghl_api.responses import body_of, error_message, maybe_sent
-from ghl_api.scopes import required_scope
 
 logger = logging.getLogger("ghl_api.client")
 

@@ -5,7 +5,7 @@
 3. rate limits of the token's app at its location (429; counts even if later checks fail);
 4. ``Version`` header (400);
 5. token class: agency (Company) tokens cannot call location endpoints (401);
-6. scope, looked up with ``ghl_api.scopes`` so the client library and sandbox agree (401);
+6. scope, looked up with ``ghl_api.openapi.scopes`` so the client library and sandbox agree (401);
 7. the location named in the query, body or path must be the token's (403);
 8. the handler.
 
@@ -17,7 +17,7 @@ that can be attributed to an app and location.
 from __future__ import annotations
 
 from ghl_api import API_VERSION
-from ghl_api.scopes import required_scope
+from ghl_api.openapi import required_scope
 from ghl_sandbox import errors
 from ghl_sandbox.auth import COMPANY
 from ghl_sandbox.handlers import API_ROUTES

@@ -6,9 +6,10 @@ every problem comes back at once in a 422 whose ``message`` is an array. That st
 is what makes a careless writer fail (sending a read-shaped contact to ``PUT``), so the
 sandbox reproduces it from the same DTOs the official specs declare.
 
-Where a DTO is demonstrably wrong about what HighLevel accepts, the schema is patched
-here (``_patch``): ``dateOfBirth`` is typed ``object`` but takes date strings, and custom
-field values take numbers and lists although typed string (their write DTOs say so).
+Where a DTO is demonstrably wrong about what HighLevel accepts (``dateOfBirth`` typed
+``object``, custom fields that must carry an ``id`` although a ``key`` will do), the
+request corrections of ``ghl_api.openapi.corrections`` apply, through the same converter
+the tap and the contract tests use.
 """
 
 from __future__ import annotations
@@ -25,18 +26,6 @@ from ghl_sandbox import errors
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-#: The write shape of one custom-field value: ``id`` or ``key``, and ``field_value``.
-_CUSTOM_FIELD_INPUT: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "key": {"type": "string"},
-        "field_value": {},
-    },
-    "additionalProperties": False,
-    "anyOf": [{"required": ["id"]}, {"required": ["key"]}],
-}
-
 _TYPE_WORDS = {
     "string": "a string",
     "boolean": "a boolean value",
@@ -47,30 +36,11 @@ _TYPE_WORDS = {
 }
 
 
-def _nullable_to_json_schema(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_nullable_to_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _nullable_to_json_schema(v) for k, v in node.items() if k != "example"}
-    if out.pop("nullable", False) is True and isinstance(out.get("type"), str):
-        out["type"] = [out["type"], "null"]
-    return out
-
-
-def _patch(schema: dict[str, Any]) -> dict[str, Any]:
-    props = schema.get("properties", {})
-    if "dateOfBirth" in props:
-        props["dateOfBirth"] = {"type": ["string", "null"]}
-    if "customFields" in props:
-        props["customFields"] = {"type": "array", "items": _CUSTOM_FIELD_INPUT}
-    schema["additionalProperties"] = False
-    return schema
-
-
 @cache
 def _validator(dto: str) -> jsonschema.Draft7Validator:
-    schema = _patch(_nullable_to_json_schema(openapi.component("contacts", dto)))
+    schema = openapi.to_json_schema(openapi.component("contacts", dto), direction="request")
+    # HighLevel's whitelisting ValidationPipe: an undeclared property is an error.
+    schema["additionalProperties"] = False
     return jsonschema.Draft7Validator(schema)
 
 

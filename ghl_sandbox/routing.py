@@ -1,7 +1,7 @@
 """Requests, responses and the table that maps HighLevel paths to handlers.
 
 Routes are declared with the spec's own path templates (``/contacts/{contactId}``) so
-the stats, the scope lookup (``ghl_api.scopes``) and the contract tests all speak about
+the stats, the scope lookup (``ghl_api.openapi.scopes``) and the contract tests all speak about
 operations in the same terms. Adding an endpoint (writes, tasks, notes, social planner)
 is one ``Route`` in a handler module's ``ROUTES`` list.
 """

@@ -3,8 +3,9 @@
 Deriving them at run time from the bundled spec keeps the tap honest to the contract:
 a field HighLevel documents is a column, with its documented type. The spec describes
 what HighLevel *should* send; ``loosen`` adapts it to what it does send (every field
-may be absent or null; custom-field values come as strings, numbers or lists; dates are
-ISO strings), and each stream lists its own documented deviations next to the schema.
+may be absent or null, and the spec corrections of ``ghl_api.openapi.corrections``
+apply: custom-field values come as strings, numbers or lists, and so on). Dates are
+declared ``date-time`` here, because that is what the tap's targets should type them.
 """
 
 from __future__ import annotations
@@ -12,55 +13,26 @@ from __future__ import annotations
 from typing import Any
 
 from ghl_api import openapi
+from ghl_api.openapi import CUSTOM_FIELD_VALUE
 
-_DROP_KEYS = ("example", "examples", "enum", "required", "default", "deprecated")
+__all__ = [
+    "CUSTOM_FIELD_VALUE",
+    "DATE_TIME",
+    "component_schema",
+    "contact_schema",
+    "loosen",
+    "with_context_keys",
+]
 
 
 def loosen(schema: dict[str, Any], *, keep_required: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Return a Singer-friendly copy: nullable everywhere, no enums or examples."""
-    out = {k: v for k, v in schema.items() if k not in _DROP_KEYS}
-    kind = out.get("type")
-    if kind == "object" or "properties" in out:
-        out["type"] = ["object", "null"]
-        out["properties"] = {
-            name: loosen(sub) for name, sub in (schema.get("properties") or {}).items()
-        }
-        if isinstance(schema.get("additionalProperties"), dict):
-            out["additionalProperties"] = loosen(schema["additionalProperties"])
-        for name in keep_required:
-            prop = out["properties"][name]
-            prop["type"] = [t for t in _types(prop) if t != "null"]
-        if keep_required:
-            out["type"] = "object"
-            out["required"] = list(keep_required)
-    elif kind == "array":
-        out["type"] = ["array", "null"]
-        out["items"] = loosen(schema.get("items") or {})
-    elif isinstance(kind, str):
-        out["type"] = [kind, "null"]
-    elif "anyOf" in out or "oneOf" in out:
-        key = "anyOf" if "anyOf" in out else "oneOf"
-        out[key] = [loosen(sub) for sub in out[key]]
-    return out
+    """A Singer stream schema from a spec schema: nullable everywhere, no enums or examples.
 
+    Singer validates every record against its stream's schema, so declaring only what
+    HighLevel promises would reject what it really sends; see ``openapi.to_json_schema``.
+    """
+    return openapi.to_json_schema(schema, loose=True, keep_required=keep_required)
 
-def _types(schema: dict[str, Any]) -> list[str]:
-    kind = schema.get("type", [])
-    return [kind] if isinstance(kind, str) else list(kind)
-
-
-#: A custom-field value: the spec says string, HighLevel also sends numbers, lists of
-#: options and objects (file uploads).
-CUSTOM_FIELD_VALUE: dict[str, Any] = {
-    "anyOf": [
-        {"type": "string"},
-        {"type": "number"},
-        {"type": "boolean"},
-        {"type": "array", "items": {}},
-        {"type": "object"},
-        {"type": "null"},
-    ]
-}
 
 DATE_TIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
 
@@ -82,10 +54,6 @@ def contact_schema() -> dict[str, Any]:
     props = schema["properties"]
     for name in ("dateAdded", "dateUpdated", "lastActivity"):
         props[name] = dict(DATE_TIME)
-    props["customFields"]["items"]["properties"]["value"] = CUSTOM_FIELD_VALUE
-    # Real responses carry additionalEmails as objects ({"email": ...}), not strings
-    # (GoHighLevel/highlevel-api-docs#289).
-    props["additionalEmails"]["items"] = {"anyOf": [{"type": "string"}, {"type": "object"}]}
     return schema
 
 

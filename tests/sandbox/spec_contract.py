@@ -4,20 +4,21 @@ Two checks, because either alone is too weak: jsonschema validation (types, requ
 fields, enums) and an "undeclared property" walk, since the spec schemas allow extra
 properties and would otherwise let the sandbox invent fields a connector then relies on.
 
-OpenAPI 3.0 is not JSON Schema: ``nullable`` must become a ``null`` type first.
-
-``KNOWN_SPEC_GAPS`` lists the places where the spec is demonstrably wrong about the live
-API and the sandbox follows the live API instead; each entry names its evidence.
+Both run on the spec schema as ``ghl_api.openapi.to_json_schema`` converts it, with the
+response corrections of ``ghl_api.openapi.corrections`` (where the spec is demonstrably
+wrong about the live API and the sandbox follows the live API instead) applied.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import jsonschema
 
 from ghl_api import openapi
+from ghl_api.openapi import to_json_schema
+
+__all__ = ["ALLOWED_EXTRAS", "check", "component", "response", "to_json_schema", "undeclared"]
 
 #: Properties the live API returns that the operation's schema does not declare.
 ALLOWED_EXTRAS: dict[str, set[str]] = {
@@ -27,63 +28,6 @@ ALLOWED_EXTRAS: dict[str, set[str]] = {
     # (PipedreamHQ/pipedream#21941). Checked separately against ContactsMetaSchema.
     "list": {"meta"},
 }
-
-_ANY_CUSTOM_VALUE = {
-    "anyOf": [
-        {"type": "string"},
-        {"type": "number"},
-        {"type": "array", "items": {"type": "string"}},
-    ]
-}
-
-
-def to_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Translate OpenAPI's ``nullable: true`` into JSON Schema."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("nullable") is True and isinstance(node.get("type"), str):
-                node["type"] = [node["type"], "null"]
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
-
-
-def patch_known_gaps(schema: dict[str, Any]) -> dict[str, Any]:
-    """Apply KNOWN_SPEC_GAPS to an inlined schema (a copy).
-
-    * ``customFields[].value`` is typed string, but numeric fields return numbers and
-      multi-option fields arrays (HighLevel's Contacts Search doc sample; the write DTOs
-      take the same types).
-    * ``searchAfter`` items are typed string, but the spec's own example is
-      ``[1234, "102goXVW3lIExEQPOnd3"]`` and clients report ``[timestamp_ms, id]``
-      (mvanhorn/printing-press-library#824).
-    """
-    schema = copy.deepcopy(schema)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            props = node.get("properties")
-            if isinstance(props, dict):
-                custom = props.get("customFields")
-                if isinstance(custom, dict) and "items" in custom:
-                    custom["items"].setdefault("properties", {})["value"] = _ANY_CUSTOM_VALUE
-                if "searchAfter" in props:
-                    props["searchAfter"]["items"] = {"type": ["number", "string", "null"]}
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
 
 
 def undeclared(instance: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
@@ -112,7 +56,7 @@ def undeclared(instance: Any, schema: dict[str, Any], path: str = "$") -> list[s
 
 def check(instance: Any, schema: dict[str, Any], extras: set[str] = frozenset()) -> None:
     """Assert ``instance`` validates and declares nothing beyond ``schema`` + top-level extras."""
-    json_schema = to_json_schema(patch_known_gaps(schema))
+    json_schema = to_json_schema(schema)
     jsonschema.Draft7Validator(json_schema).validate(instance)
     if isinstance(instance, dict):
         instance = {k: v for k, v in instance.items() if k not in extras}

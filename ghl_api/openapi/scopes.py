@@ -4,11 +4,12 @@ The spec's ``security`` blocks are the source; where the v2 spec declares none, 
 scope comes from HighLevel's Scopes.md and the v3 spec (see ``DOCUMENTED_SCOPES``).
 The API layer uses this to name the missing scope in a 401/403, and the sandbox uses
 it to decide whether a token may call an operation, so both agree by construction.
+Every bundled API spec takes part (``loader.API_SPECS``), so no spec can be left out.
 """
 
 from __future__ import annotations
 
-from ghl_api import openapi
+from ghl_api.openapi.loader import operation, template_for
 
 #: Operations whose v2 spec declares no scope, with the scope HighLevel documents for them.
 DOCUMENTED_SCOPES: dict[tuple[str, str], str] = {
@@ -19,15 +20,16 @@ DOCUMENTED_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/contacts/bulk/business"): "contacts.write",
 }
 
-SPECS_WITH_SCOPES = ("contacts", "social-media-posting")
 
+def declared_scope(spec: str, method: str, template: str) -> str | None:
+    """The first scope the operation's own ``security`` block names, if any.
 
-def template_for(method: str, path: str) -> tuple[str, str] | None:
-    """Return ``(spec, template)`` for a concrete request path, or None if no spec has it."""
-    for spec in SPECS_WITH_SCOPES:
-        template = openapi.match_path(spec, method, path)
-        if template is not None:
-            return spec, template
+    Many operations declare ``[{"bearer": []}]``: authenticated, but no scope named.
+    """
+    for requirement in operation(spec, method, template).get("security") or []:
+        for scopes in requirement.values():
+            if scopes:
+                return scopes[0]
     return None
 
 
@@ -40,8 +42,4 @@ def required_scope(method: str, path: str) -> str | None:
     documented = DOCUMENTED_SCOPES.get((method.upper(), template))
     if documented:
         return documented
-    for requirement in openapi.operation(spec, method, template).get("security") or []:
-        for scopes in requirement.values():
-            if scopes:
-                return scopes[0]
-    return None
+    return declared_scope(spec, method, template)
