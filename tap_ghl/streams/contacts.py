@@ -14,6 +14,7 @@ by the target on ``id``.
 from __future__ import annotations
 
 import typing as t
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -55,7 +56,6 @@ class ContactsStream(GHLStream):
     # the old bookmark, so the SDK's own order check is replaced by ours (post_process).
     is_sorted = True
     check_sorted = False
-    scope = "contacts.readonly"
 
     schema = contact_schema()
 
@@ -105,9 +105,9 @@ class ContactsStream(GHLStream):
             "locationId": record.get("locationId") or self.config["location_id"],
         }
 
-    def sync(self, context: Context | None = None) -> None:
-        super().sync(context)
-        self.tap.contacts_synced = True
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        yield from super().get_records(context)
+        self.read_session.contacts_synced = True
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         # A copy: the paginator still reads the cursor from the cached page.
@@ -120,5 +120,5 @@ class ContactsStream(GHLStream):
             )
         self._last_seen = updated or self._last_seen
         if row.get("businessId"):
-            self.tap.seen_business_ids.add(row["businessId"])
+            self.read_session.seen_business_ids.add(row["businessId"])
         return row

@@ -42,7 +42,6 @@ class SocialTagsStream(GHLStream):
     primary_keys: ClassVar[list[str]] = ["_id"]
     replication_key = "updatedAt"
     is_sorted = False
-    scope = "socialplanner/tag.readonly"
     schema = _tag_schema()
 
     def get_new_paginator(self) -> SkipLimitPaginator:
@@ -124,7 +123,6 @@ class SocialStatisticsStream(GHLStream):
     http_method = "POST"
     records_jsonpath = "$.results"
     primary_keys: ClassVar[list[str]] = ["locationId", "snapshotDate"]
-    scope = "socialplanner/statistics.readonly"
     schema = _statistics_schema()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -153,12 +151,12 @@ class SocialStatisticsStream(GHLStream):
         return self._profile_ids
 
     def request_records(self, context: Context | None) -> Iterable[dict]:
-        if self.name in self.tap.skipped_streams:
+        if self.read_session.skips(self.name):
             return
         try:
             ids = self.profile_ids()
         except MissingScopeError as exc:
-            self.tap.record_missing_scope(self.name, exc)
+            self.read_session.record_missing_scope(self.name, exc)
             return
         if not ids:
             self.logger.info("social_statistics: no social accounts connected; nothing to read.")
