@@ -148,12 +148,16 @@ class AppointmentsStream(ContactChildStream):
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         row = super().post_process(row, context) or row
-        zone = self.timezone
-        for field in APPOINTMENT_TIMES:
-            raw = row.get(field)
-            row[f"{field}Raw"] = raw
-            row[field] = normalise_time(raw, zone)
-        return row
+        return with_utc_times(row, self.timezone)
+
+
+def with_utc_times(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """Each of ``APPOINTMENT_TIMES`` as UTC ISO-8601, its original kept in ``<field>Raw``."""
+    for field in APPOINTMENT_TIMES:
+        raw = row.get(field)
+        row[f"{field}Raw"] = raw
+        row[field] = normalise_time(raw, zone)
+    return row
 
 
 def normalise_time(value: Any, zone: ZoneInfo) -> str | None:

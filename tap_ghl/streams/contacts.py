@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typing as t
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -28,6 +28,21 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 MAX_PAGE_SIZE = 500
+
+
+def search_range_start(
+    start: datetime | None, *, from_bookmark: bool, lookback_minutes: float
+) -> str | None:
+    """The search filter's ``gte``: a bookmark is read ``lookback_minutes`` early.
+
+    ``start_date`` is taken as given; only a bookmark needs the overlap (index lag,
+    contacts sharing the bookmark's millisecond).
+    """
+    if start is None:
+        return None
+    if from_bookmark:
+        start -= timedelta(minutes=lookback_minutes)
+    return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class SearchAfterPaginator(BaseAPIPaginator[list | None]):
@@ -72,14 +87,11 @@ class ContactsStream(GHLStream):
 
     def range_start(self, context: Context | None) -> str | None:
         """ISO start of the ``dateUpdated`` range: bookmark minus lookback, or start_date."""
-        start = self.get_starting_timestamp(context)
-        if start is None:
-            return None
-        bookmark = self.get_context_state(context).get("replication_key_value")
-        if bookmark:
-            minutes = float(self.config.get("lookback_window_minutes", 5))
-            start -= timedelta(minutes=minutes)
-        return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return search_range_start(
+            self.get_starting_timestamp(context),
+            from_bookmark=bool(self.get_context_state(context).get("replication_key_value")),
+            lookback_minutes=float(self.config.get("lookback_window_minutes", 5)),
+        )
 
     def prepare_request_payload(
         self, context: Context | None, next_page_token: list | None

@@ -54,13 +54,15 @@ class SocialTagsStream(GHLStream):
         return paging_params(TAGS_PAGE_SIZE, next_page_token)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        start = self.get_starting_timestamp(context)
-        updated = row.get("updatedAt")
-        if start and updated:
-            moment = datetime.fromisoformat(updated.replace("Z", "+00:00"))
-            if moment < start:
-                return None
-        return row
+        return row if updated_since(row, self.get_starting_timestamp(context)) else None
+
+
+def updated_since(tag: dict[str, Any], start: datetime | None) -> bool:
+    """Whether a tag is new to this run: no bookmark or no ``updatedAt`` keeps it."""
+    updated = tag.get("updatedAt")
+    if not start or not updated:
+        return True
+    return datetime.fromisoformat(updated.replace("Z", "+00:00")) >= start
 
 
 def _statistics_schema() -> dict[str, Any]:
