@@ -1,4 +1,4 @@
-"""tap-ghl: the Tap class, its settings, and the end-of-run summary."""
+"""tap-ghl: the Tap class, its settings, stream order, and how a run ends."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import sys
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
-from ghl_api.client import GHLClient
-from ghl_api.errors import ConfigError, DailyLimitExhausted, MissingScopeError
+from ghl_api.errors import ConfigError, DailyLimitExhausted
 from ghl_api.settings import CONNECTION_PROPERTIES, build_client, validate_connection
+from tap_ghl.sdk_compat import StopsOnDailyLimit
+from tap_ghl.session import ReadSession
+from tap_ghl.singer_writer import OneSchemaPerStreamWriter
 from tap_ghl.streams import STREAM_TYPES
 from tap_ghl.streams.contacts import MAX_PAGE_SIZE
+
+#: The run stopped early because HighLevel's daily request budget ran out (STATE written).
+EXIT_DAILY_LIMIT = 3
 
 TAP_PROPERTIES = th.PropertiesList(
     *CONNECTION_PROPERTIES.wrapped.values(),
@@ -82,18 +86,15 @@ TAP_PROPERTIES = th.PropertiesList(
 )
 
 
-class TapGHL(Tap):
+class TapGHL(StopsOnDailyLimit):
     """Singer tap for HighLevel API v2."""
 
     name = "tap-ghl"
     package_name = "ghl-connectors"
     config_jsonschema = TAP_PROPERTIES.to_dict()
+    message_writer_class = OneSchemaPerStreamWriter
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.budget_exhausted: DailyLimitExhausted | None = None
-        self.skipped_streams: dict[str, str] = {}
-        self.seen_business_ids: set[str] = set()
-        self.contacts_synced = False
         super().__init__(*args, **kwargs)
         try:
             validate_connection(self.config)
@@ -101,11 +102,16 @@ class TapGHL(Tap):
             raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
 
     @cached_property
-    def ghl_client(self) -> GHLClient:
-        return build_client(self.config, user_agent=f"tap-ghl/{self.plugin_version}")
+    def read_session(self) -> ReadSession:
+        """Created on first use: singer-sdk builds the streams while the Tap initialises."""
+        return ReadSession(
+            lambda: build_client(self.config, user_agent=f"tap-ghl/{self.plugin_version}"),
+            strict_scopes=bool(self.config.get("strict_scopes")),
+            logger=self.logger,
+        )
 
     def discover_streams(self) -> list:
-        return [stream_class(tap=self) for stream_class in STREAM_TYPES]
+        return [stream_class(tap=self, session=self.read_session) for stream_class in STREAM_TYPES]
 
     def load_streams(self) -> list:
         # singer-sdk sorts streams by name; keep STREAM_TYPES order instead, so contacts
@@ -113,55 +119,16 @@ class TapGHL(Tap):
         order = {stream_class: index for index, stream_class in enumerate(STREAM_TYPES)}
         return sorted(super().load_streams(), key=lambda stream: order[type(stream)])
 
-    # -- outcomes the streams report ---------------------------------------------------
-    def record_missing_scope(self, stream: str, error: MissingScopeError) -> None:
-        if self.config.get("strict_scopes"):
-            raise error
-        if stream not in self.skipped_streams:
-            self.skipped_streams[stream] = error.scope or "unknown scope"
-            self.logger.warning(
-                "Skipping stream '%s': the token lacks the scope `%s` (set strict_scopes to "
-                "fail instead).",
-                stream,
-                error.scope,
-            )
+    def daily_limit_reached(self, exc: DailyLimitExhausted) -> None:
+        # Raised mid-record, so the STATE just written covers only records fully emitted
+        # (with their children). Exit non-zero: the run is incomplete.
+        self.read_session.budget_exhausted = exc
+        self.logger.error("%s", exc)
+        self.read_session.log_summary()
+        sys.exit(EXIT_DAILY_LIMIT)
 
-    def sync_all(self) -> None:
-        try:
-            super().sync_all()
-        except DailyLimitExhausted as exc:
-            # Raised mid-record, so the bookmark covers only records fully emitted
-            # (with their children). Write it, then exit non-zero: the run is incomplete.
-            self.budget_exhausted = exc
-            self.logger.error("%s", exc)
-            self._state_writer.write_state(self.state)
-            self._log_summary()
-            sys.exit(3)
-        self._log_summary()
-
-    def _log_summary(self) -> None:
-        for stream in self.streams.values():
-            contacts = getattr(stream, "contacts_read", 0)
-            if contacts:
-                self.logger.info(
-                    "Stream '%s': %d records from %d contacts",
-                    stream.name,
-                    getattr(stream, "records_read", 0),
-                    contacts,
-                )
-        stats = self.ghl_client.stats if "ghl_client" in self.__dict__ else {}
-        pacer = self.ghl_client.pacer if "ghl_client" in self.__dict__ else None
-        self.logger.info(
-            "Run summary: %d requests, %d retries, %d rate-limit waits (429), %.1fs paced; "
-            "daily budget left: %s; skipped streams: %s",
-            stats.get("requests", 0),
-            stats.get("retries", 0),
-            stats.get("rate_limited", 0),
-            pacer.waited_s if pacer else 0.0,
-            pacer.daily_remaining if pacer and pacer.daily_remaining is not None else "unknown",
-            ", ".join(f"{name} (missing {scope})" for name, scope in self.skipped_streams.items())
-            or "none",
-        )
+    def sync_finished(self) -> None:
+        self.read_session.log_summary()
 
 
 if __name__ == "__main__":

@@ -47,14 +47,13 @@ class BusinessContactsStream(GHLStream):
     records_jsonpath = "$.contacts[*]"
     primary_keys: ClassVar[list[str]] = ["businessId", "contactId"]
     state_partitioning_keys: ClassVar[list[str]] = []
-    scope = "contacts.readonly"
     schema = _schema()
 
     @property
     def partitions(self) -> list[dict] | None:
         configured = self.config.get("business_ids")
-        ids = configured if configured else sorted(self.tap.seen_business_ids)
-        if not ids and not configured and not self.tap.contacts_synced:
+        ids = configured if configured else sorted(self.read_session.seen_business_ids)
+        if not ids and not configured and not self.read_session.contacts_synced:
             self.logger.warning(
                 "business_contacts has no businesses to read: select `contacts` (its "
                 "businessId values are used) or set `business_ids`."

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import typing as t
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
@@ -48,13 +49,12 @@ class ContactChildStream(GHLStream):
     parent_stream_type = ContactsStream
     state_partitioning_keys: ClassVar[list[str]] = []
     primary_keys: ClassVar[list[str]] = ["id"]
-    scope = "contacts.readonly"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._schema_sent = False
-        self.contacts_read = 0
-        self.records_read = 0
+        # Request-duration metrics go where the per-contact meters go.
+        self.metrics_logger = PER_CONTACT_METRICS
+        self.counts = self.read_session.child_counts_for(self.name)
 
     def get_record_counter(self, **kwargs: Any) -> Any:
         return _per_contact(super().get_record_counter(**kwargs))
@@ -65,9 +65,10 @@ class ContactChildStream(GHLStream):
     def get_http_request_counter(self) -> Any:
         return _per_contact(super().get_http_request_counter())
 
-    def sync(self, context: Context | None = None) -> None:
-        self.contacts_read += 1
-        super().sync(context)
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        # The SDK calls this once per sync, and syncs a child once per contact.
+        self.counts.contacts += 1
+        yield from super().get_records(context)
 
     @property
     def emit_activate_version_messages(self) -> bool:
@@ -82,14 +83,8 @@ class ContactChildStream(GHLStream):
             message, *args, level=logging.DEBUG if level == logging.INFO else level, **kwargs
         )
 
-    def _write_schema_message(self) -> None:
-        # The SDK syncs a child once per contact; one SCHEMA message per run is enough.
-        if not self._schema_sent:
-            super()._write_schema_message()
-            self._schema_sent = True
-
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        self.records_read += 1
+        self.counts.records += 1
         if context:
             row["contactId"] = row.get("contactId") or context["contactId"]
             row["locationId"] = row.get("locationId") or context["locationId"]
@@ -153,12 +148,16 @@ class AppointmentsStream(ContactChildStream):
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         row = super().post_process(row, context) or row
-        zone = self.timezone
-        for field in APPOINTMENT_TIMES:
-            raw = row.get(field)
-            row[f"{field}Raw"] = raw
-            row[field] = normalise_time(raw, zone)
-        return row
+        return with_utc_times(row, self.timezone)
+
+
+def with_utc_times(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """Each of ``APPOINTMENT_TIMES`` as UTC ISO-8601, its original kept in ``<field>Raw``."""
+    for field in APPOINTMENT_TIMES:
+        raw = row.get(field)
+        row[f"{field}Raw"] = raw
+        row[field] = normalise_time(raw, zone)
+    return row
 
 
 def normalise_time(value: Any, zone: ZoneInfo) -> str | None:

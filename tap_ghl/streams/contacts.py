@@ -14,7 +14,8 @@ by the target on ``id``.
 from __future__ import annotations
 
 import typing as t
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -27,6 +28,21 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 MAX_PAGE_SIZE = 500
+
+
+def search_range_start(
+    start: datetime | None, *, from_bookmark: bool, lookback_minutes: float
+) -> str | None:
+    """The search filter's ``gte``: a bookmark is read ``lookback_minutes`` early.
+
+    ``start_date`` is taken as given; only a bookmark needs the overlap (index lag,
+    contacts sharing the bookmark's millisecond).
+    """
+    if start is None:
+        return None
+    if from_bookmark:
+        start -= timedelta(minutes=lookback_minutes)
+    return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class SearchAfterPaginator(BaseAPIPaginator[list | None]):
@@ -55,7 +71,6 @@ class ContactsStream(GHLStream):
     # the old bookmark, so the SDK's own order check is replaced by ours (post_process).
     is_sorted = True
     check_sorted = False
-    scope = "contacts.readonly"
 
     schema = contact_schema()
 
@@ -72,14 +87,11 @@ class ContactsStream(GHLStream):
 
     def range_start(self, context: Context | None) -> str | None:
         """ISO start of the ``dateUpdated`` range: bookmark minus lookback, or start_date."""
-        start = self.get_starting_timestamp(context)
-        if start is None:
-            return None
-        bookmark = self.get_context_state(context).get("replication_key_value")
-        if bookmark:
-            minutes = float(self.config.get("lookback_window_minutes", 5))
-            start -= timedelta(minutes=minutes)
-        return start.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return search_range_start(
+            self.get_starting_timestamp(context),
+            from_bookmark=bool(self.get_context_state(context).get("replication_key_value")),
+            lookback_minutes=float(self.config.get("lookback_window_minutes", 5)),
+        )
 
     def prepare_request_payload(
         self, context: Context | None, next_page_token: list | None
@@ -105,9 +117,9 @@ class ContactsStream(GHLStream):
             "locationId": record.get("locationId") or self.config["location_id"],
         }
 
-    def sync(self, context: Context | None = None) -> None:
-        super().sync(context)
-        self.tap.contacts_synced = True
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        yield from super().get_records(context)
+        self.read_session.contacts_synced = True
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         # A copy: the paginator still reads the cursor from the cached page.
@@ -120,5 +132,5 @@ class ContactsStream(GHLStream):
             )
         self._last_seen = updated or self._last_seen
         if row.get("businessId"):
-            self.tap.seen_business_ids.add(row["businessId"])
+            self.read_session.seen_business_ids.add(row["businessId"])
         return row

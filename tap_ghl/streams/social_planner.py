@@ -42,7 +42,6 @@ class SocialTagsStream(GHLStream):
     primary_keys: ClassVar[list[str]] = ["_id"]
     replication_key = "updatedAt"
     is_sorted = False
-    scope = "socialplanner/tag.readonly"
     schema = _tag_schema()
 
     def get_new_paginator(self) -> SkipLimitPaginator:
@@ -55,13 +54,15 @@ class SocialTagsStream(GHLStream):
         return paging_params(TAGS_PAGE_SIZE, next_page_token)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        start = self.get_starting_timestamp(context)
-        updated = row.get("updatedAt")
-        if start and updated:
-            moment = datetime.fromisoformat(updated.replace("Z", "+00:00"))
-            if moment < start:
-                return None
-        return row
+        return row if updated_since(row, self.get_starting_timestamp(context)) else None
+
+
+def updated_since(tag: dict[str, Any], start: datetime | None) -> bool:
+    """Whether a tag is new to this run: no bookmark or no ``updatedAt`` keeps it."""
+    updated = tag.get("updatedAt")
+    if not start or not updated:
+        return True
+    return datetime.fromisoformat(updated.replace("Z", "+00:00")) >= start
 
 
 def _statistics_schema() -> dict[str, Any]:
@@ -124,7 +125,6 @@ class SocialStatisticsStream(GHLStream):
     http_method = "POST"
     records_jsonpath = "$.results"
     primary_keys: ClassVar[list[str]] = ["locationId", "snapshotDate"]
-    scope = "socialplanner/statistics.readonly"
     schema = _statistics_schema()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -153,12 +153,12 @@ class SocialStatisticsStream(GHLStream):
         return self._profile_ids
 
     def request_records(self, context: Context | None) -> Iterable[dict]:
-        if self.name in self.tap.skipped_streams:
+        if self.read_session.skips(self.name):
             return
         try:
             ids = self.profile_ids()
         except MissingScopeError as exc:
-            self.tap.record_missing_scope(self.name, exc)
+            self.read_session.record_missing_scope(self.name, exc)
             return
         if not ids:
             self.logger.info("social_statistics: no social accounts connected; nothing to read.")

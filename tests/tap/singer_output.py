@@ -17,6 +17,7 @@ class TapRun:
     records: dict[str, list[dict]] = field(default_factory=dict)
     states: list[dict] = field(default_factory=list)
     schemas: dict[str, dict] = field(default_factory=dict)
+    schema_messages: dict[str, int] = field(default_factory=dict)
     exit_code: int = 0
 
     @property
@@ -43,6 +44,9 @@ def parse(lines: str) -> TapRun:
             run.states.append(message["value"])
         elif kind == "SCHEMA":
             run.schemas[message["stream"]] = message
+            run.schema_messages[message["stream"]] = (
+                run.schema_messages.get(message["stream"], 0) + 1
+            )
     return run
 
 

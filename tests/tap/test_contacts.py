@@ -77,7 +77,7 @@ def test_a_run_larger_than_one_burst_draws_no_429() -> None:
         stats = Admin(server.url).stats()
         assert stats["by_route"]["POST /contacts/search"] >= 24  # three bursts' worth
         assert stats["rate_limited_burst"] == 0
-        assert tap.ghl_client.pacer.waited_s > 0  # it was the pacer, not luck
+        assert tap.read_session.client.pacer.waited_s > 0  # it was the pacer, not luck
     finally:
         server.stop()
 
@@ -91,7 +91,7 @@ def test_spent_daily_budget_stops_cleanly_and_the_next_run_resumes(tap_config, s
     finally:
         admin.post("limits", {"daily_remaining": 200_000})
     assert partial.exit_code == 3
-    assert tap.budget_exhausted is not None
+    assert tap.read_session.budget_exhausted is not None
     assert len(partial.ids("contacts")) == 150
     assert partial.bookmark("contacts") == partial.records["contacts"][-1]["dateUpdated"]
     rest, _ = run_tap(config, state=partial.final_state, streams=["contacts"])
@@ -107,7 +107,7 @@ def test_missing_scope_skips_the_stream_with_one_warning(sandbox, tap_config, ca
     caplog.set_level(logging.WARNING)
     run, tap = run_tap({**tap_config, "access_token": token}, streams=["contacts"])
     assert run.records.get("contacts") is None
-    assert tap.skipped_streams == {"contacts": "contacts.readonly"}
+    assert tap.read_session.skipped_streams == {"contacts": "contacts.readonly"}
     warnings = [r for r in caplog.records if "contacts.readonly" in r.getMessage()]
     assert len(warnings) == 1 and "contacts" in warnings[0].getMessage()
 

@@ -142,12 +142,12 @@ def test_missing_social_scope_skips_only_those_streams(server, config, caplog) -
     )["access_token"]
     caplog.set_level(logging.WARNING)
     run, tap = run_tap({**config, "access_token": token})
-    assert set(tap.skipped_streams) == {"social_tags", "social_statistics"}
-    assert tap.skipped_streams["social_tags"] == "socialplanner/tag.readonly"
+    assert set(tap.read_session.skipped_streams) == {"social_tags", "social_statistics"}
+    assert tap.read_session.skipped_streams["social_tags"] == "socialplanner/tag.readonly"
     assert run.records["contacts"]
     warned = Counter(
         name
-        for name in tap.skipped_streams
+        for name in tap.read_session.skipped_streams
         for r in caplog.records
         if f"'{name}'" in r.getMessage()
     )
