@@ -11,12 +11,26 @@ import json
 import logging
 from collections import Counter
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from target_ghl.json_values import to_json
 
-OUTCOMES = ("created", "updated", "unchanged", "deleted", "rejected", "skipped")
+
+class Outcome(str, Enum):
+    """How one record ended. A ``str`` enum so the summary's keys stay the plain words
+    callers and logs have always used (``summary["tasks"]["created"]``)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class Rejection(Exception):
@@ -36,15 +50,15 @@ class RunSummary:
     """Per-stream outcome counts; ``written`` is created + updated."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, Counter[str]] = {}
+        self.counts: dict[str, Counter[Outcome]] = {}
 
-    def count(self, stream: str, outcome: str) -> None:
+    def count(self, stream: str, outcome: Outcome) -> None:
         self.counts.setdefault(stream, Counter())[outcome] += 1
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         result = {}
         for stream, counts in self.counts.items():
-            row = {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+            row = {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
             row["written"] = row["created"] + row["updated"]
             result[stream] = row
         return result
