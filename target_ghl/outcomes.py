@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from ghl_api.errors import RequestRejected
 from target_ghl.json_values import to_json
 
 
@@ -40,6 +41,11 @@ class Rejection(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+    @classmethod
+    def refused(cls, exc: RequestRejected) -> Rejection:
+        """HighLevel refused the request (4xx): its status and message, for the dead letter."""
+        return cls(f"{exc.operation}: {exc.message}", status=exc.status)
 
 
 class RunStopped(Exception):

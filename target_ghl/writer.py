@@ -62,7 +62,7 @@ class Writer:
         try:
             response = self.client.request(method, path, json=json_body)
         except RequestRejected as exc:
-            raise Rejection(f"{exc.operation}: {exc.message}", status=exc.status) from None
+            raise Rejection.refused(exc) from None
         return response.json() if response.content else {}
 
 

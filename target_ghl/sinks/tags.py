@@ -97,7 +97,7 @@ class TagsSink(GHLSink[TagChange]):
         try:
             contact = self.writer.read("GET", f"/contacts/{contact_id}")["contact"]
         except RequestRejected as exc:
-            raise Rejection(f"{exc.operation}: {exc.message}", status=exc.status) from None
+            raise Rejection.refused(exc) from None
         current = contact.get("tags") or []
         have = {t.lower() for t in current}
         if group.action == "add":
