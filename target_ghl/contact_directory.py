@@ -44,9 +44,11 @@ def contact_keys(contact_id: Any = None, email: Any = None, phone: Any = None) -
 
 
 class ContactDirectory:
-    def __init__(self, writer: Writer, id_map_path: str | None) -> None:
+    def __init__(self, writer: Writer, id_map_path: str | None, *, persist: bool = True) -> None:
         self.writer = writer
         self.id_map_path = Path(id_map_path) if id_map_path else None
+        #: False in a dry run: the map is read, but ids of contacts never created stay out of it.
+        self.persist = persist
         self.source_ids: dict[str, str] = self._load_map()
         self._saved = dict(self.source_ids)
         self.local_ids: set[str] = set()
@@ -107,8 +109,6 @@ class ContactDirectory:
         return None
 
     def _exists_here(self, contact_id: str) -> bool:
-        if contact_id.startswith("dry-run:"):
-            return False
         try:
             body = self.writer.read("GET", f"/contacts/{contact_id}")
         except (RequestRejected, WrongLocationError):
@@ -133,7 +133,7 @@ class ContactDirectory:
 
     def save(self) -> None:
         """Write the id map atomically (temp file + rename) if it changed."""
-        if self.id_map_path is None or self.source_ids == self._saved or self.writer.dry_run:
+        if self.id_map_path is None or not self.persist or self.source_ids == self._saved:
             return
         self.id_map_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.id_map_path.parent, prefix=".id-map-")

@@ -71,8 +71,9 @@ def body_for(dto: str, record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def upsert_body(record: dict[str, Any], location_id: str) -> dict[str, Any]:
-    return {**body_for("UpsertContactDto", record), "locationId": location_id}
+def upsert_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The upsert body but for ``locationId``, which the writer's location supplies."""
+    return body_for("UpsertContactDto", record)
 
 
 def update_body(record: dict[str, Any]) -> dict[str, Any]:

@@ -11,12 +11,27 @@ import json
 import logging
 from collections import Counter
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from ghl_api.errors import RequestRejected
 from target_ghl.json_values import to_json
 
-OUTCOMES = ("created", "updated", "unchanged", "deleted", "rejected", "skipped")
+
+class Outcome(str, Enum):
+    """How one record ended. A ``str`` enum so the summary's keys stay the plain words
+    callers and logs have always used (``summary["tasks"]["created"]``)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class Rejection(Exception):
@@ -27,6 +42,11 @@ class Rejection(Exception):
         self.message = message
         self.status = status
 
+    @classmethod
+    def refused(cls, exc: RequestRejected) -> Rejection:
+        """HighLevel refused the request (4xx): its status and message, for the dead letter."""
+        return cls(f"{exc.operation}: {exc.message}", status=exc.status)
+
 
 class RunStopped(Exception):
     """``on_record_error: fail`` and a record was rejected."""
@@ -36,15 +56,15 @@ class RunSummary:
     """Per-stream outcome counts; ``written`` is created + updated."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, Counter[str]] = {}
+        self.counts: dict[str, Counter[Outcome]] = {}
 
-    def count(self, stream: str, outcome: str) -> None:
+    def count(self, stream: str, outcome: Outcome) -> None:
         self.counts.setdefault(stream, Counter())[outcome] += 1
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         result = {}
         for stream, counts in self.counts.items():
-            row = {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+            row = {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
             row["written"] = row["created"] + row["updated"]
             result[stream] = row
         return result

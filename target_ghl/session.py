@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 from ghl_api.client import GHLClient
 from target_ghl.contact_directory import ContactDirectory
-from target_ghl.outcomes import DeadLetters, Rejection, RunStopped, RunSummary
-from target_ghl.writer import Writer
+from target_ghl.outcomes import DeadLetters, Outcome, Rejection, RunStopped, RunSummary
+from target_ghl.writer import RecordingWriter, Writer
 
 logger = logging.getLogger("target_ghl")
 
@@ -46,17 +46,14 @@ class WriteSession:
         fail_on_rejection: bool,
         id_map_path: str | None,
     ) -> None:
-        self.writer = Writer(client_factory, dry_run=dry_run)
-        self.directory = ContactDirectory(self.writer, id_map_path)
+        #: Dry run swaps the door, not the logic: everything else runs as in a real run.
+        self.writer = RecordingWriter(client_factory) if dry_run else Writer(client_factory)
+        self.directory = ContactDirectory(self.writer, id_map_path, persist=not dry_run)
         self.summary = RunSummary()
         self.dead_letters = DeadLetters(dead_letter_path)
         self.fail_on_rejection = fail_on_rejection
         self._buffers: list[Buffering] = []
         self._waiting: list[Waiting] = []
-
-    @property
-    def dry_run(self) -> bool:
-        return self.writer.dry_run
 
     def register_buffer(self, sink: Buffering) -> None:
         self._buffers.append(sink)
@@ -75,13 +72,13 @@ class WriteSession:
             if sink is not except_for:
                 sink.flush()
 
-    def count(self, stream: str, outcome: str) -> None:
+    def count(self, stream: str, outcome: Outcome) -> None:
         self.summary.count(stream, outcome)
 
     def reject(self, stream: str, record: dict[str, Any], rejection: Rejection) -> None:
         """Dead-letter a record; stop the run if ``on_record_error`` is ``fail``."""
         self.dead_letters.add(stream, record, rejection)
-        self.summary.count(stream, "rejected")
+        self.summary.count(stream, Outcome.REJECTED)
         logger.warning(
             "Rejected a '%s' record%s: %s",
             stream,

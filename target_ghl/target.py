@@ -3,9 +3,10 @@
 STATE handling differs from singer-sdk's default on purpose. The SDK emits STATE only
 when it drains all sinks (every 5 minutes or at the end), which would make a killed run
 replay minutes of writes. Every sink here writes a record before the next is read, so
-draining is cheap: each incoming STATE triggers a drain (which first sends buffered tag
-changes and saves the id map), and the STATE is emitted only after everything before it
-is written; while a task or note still waits for its contact, STATE waits with it.
+draining is cheap: each incoming STATE triggers a drain (``sdk_compat``; the drain first
+sends buffered tag changes and saves the id map), and the STATE is emitted only after
+everything before it is written; while a task or note still waits for its contact,
+STATE waits with it.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from singer_sdk import Target
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import RecordSink, Sink
 
 from ghl_api.errors import ConfigError, DailyLimitExhausted, GHLError
 from ghl_api.settings import build_client
-from target_ghl.outcomes import RunStopped
+from target_ghl.outcomes import Outcome, RunStopped
+from target_ghl.sdk_compat import DrainOnStateTarget
 from target_ghl.session import WriteSession
 from target_ghl.settings import DEFAULT_DEAD_LETTER_PATH, TARGET_PROPERTIES, validate_target_config
 from target_ghl.sinks import SINKS
+from target_ghl.writer import RecordingWriter
 
 #: Exit codes: a rejected record under on_record_error=fail; a spent daily budget.
 EXIT_REJECTED = 2
@@ -41,10 +43,10 @@ class IgnoredStreamSink(RecordSink):
         return None  # nothing is written, so the record's shape does not matter
 
     def process_record(self, record: dict, context: dict) -> None:
-        self.session.count(self.stream_name, "skipped")
+        self.session.count(self.stream_name, Outcome.SKIPPED)
 
 
-class TargetGHL(Target):
+class TargetGHL(DrainOnStateTarget):
     """Singer target that writes contacts, tasks, notes and tags to HighLevel API v2."""
 
     name = "target-ghl"
@@ -86,23 +88,13 @@ class TargetGHL(Target):
             "unknown_streams: ignore."
         )
 
-    def _process_state_message(self, message_dict: dict) -> None:
-        previous = self._latest_state
-        super()._process_state_message(message_dict)
-        if self._latest_state != previous:
-            self.drain_all()
-
     def drain_all(self, *, is_endofpipe: bool = False) -> None:
         self.session.checkpoint(final=is_endofpipe)
         if self.session.holding():
             # Records before the latest STATE still wait for their contact (a tap sent
             # children before their parent): that STATE may not be emitted yet. It goes
             # out at the next drain where nothing waits, or at the end.
-            latest, self._latest_state = self._latest_state, None
-            try:
-                super().drain_all(is_endofpipe=is_endofpipe)
-            finally:
-                self._latest_state = latest
+            self.drain_holding_state_back(is_endofpipe=is_endofpipe)
             return
         super().drain_all(is_endofpipe=is_endofpipe)
 
@@ -113,8 +105,8 @@ class TargetGHL(Target):
     def _log_outcome(self) -> None:
         self.session.summary.log(self.logger)
         writer = self.session.writer
-        if writer.dry_run:
-            self.logger.info("Dry run: %d writes were not sent", writer.would_send)
+        if isinstance(writer, RecordingWriter):
+            self.logger.info("Dry run: %d writes were not sent", len(writer.recorded))
         if self.session.dead_letters.written:
             self.logger.warning(
                 "%d rejected records are in %s",

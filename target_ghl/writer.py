@@ -1,9 +1,15 @@
-"""The target's only door to HighLevel: reads always, writes unless ``dry_run``.
+"""The target's only door to HighLevel, in two implementations: one sends, one records.
 
-Every call goes through the shared ``GHLClient`` (pacing, auth, safe retries). A 4xx
-the API rejects a record with (``RequestRejected``) becomes a ``Rejection`` carrying
-HighLevel's status and message for the dead-letter file; auth, budget and transient
-errors are not the record's fault and propagate to stop the run.
+``Writer`` sends every call through the shared ``GHLClient`` (pacing, auth, safe
+retries). A 4xx the API rejects a record with (``RequestRejected``) becomes a
+``Rejection`` carrying HighLevel's status and message for the dead-letter file; auth,
+budget and transient errors are not the record's fault and propagate to stop the run.
+
+``RecordingWriter`` is dry run: reads still go to HighLevel (lookups decide what would
+be written), writes are logged and kept in ``recorded`` instead of sent, and each create
+is answered the way HighLevel would answer it, with a freshly minted id. Because the
+recorder also answers reads about the things it pretended to create, the sinks and the
+contact directory treat a dry run's ids like any other: no id prefix is checked anywhere.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ghl_api.client import GHLClient
@@ -21,11 +28,9 @@ logger = logging.getLogger("target_ghl.writer")
 
 
 class Writer:
-    def __init__(self, client_factory: Callable[[], GHLClient], *, dry_run: bool) -> None:
+    def __init__(self, client_factory: Callable[[], GHLClient]) -> None:
         self._client_factory = client_factory
         self._client: GHLClient | None = None
-        self.dry_run = dry_run
-        self.would_send = 0
 
     @property
     def client(self) -> GHLClient:
@@ -49,18 +54,70 @@ class Writer:
         response = self.client.request(method, path, params=params, json=json_body, idempotent=True)
         return response.json()
 
-    def write(self, method: str, path: str, json_body: Any = None) -> dict[str, Any] | None:
-        """Send a change; None in a dry run (logged instead). 4xx → ``Rejection``.
+    def write(self, method: str, path: str, json_body: Any = None) -> dict[str, Any]:
+        """Send a change and return HighLevel's answer (``{}`` if empty). 4xx → ``Rejection``.
 
         ``OutcomeUnknown`` propagates: only the caller knows how to look the record up.
         """
-        if self.dry_run:
-            self.would_send += 1
-            body = "" if json_body is None else " " + json.dumps(json_body, sort_keys=True)
-            logger.info("dry run: would send %s %s%s", method, path, body)
-            return None
         try:
             response = self.client.request(method, path, json=json_body)
         except RequestRejected as exc:
-            raise Rejection(f"{exc.operation}: {exc.message}", status=exc.status) from None
+            raise Rejection.refused(exc) from None
         return response.json() if response.content else {}
+
+
+@dataclass(frozen=True)
+class RecordedWrite:
+    """One change a dry run would have sent."""
+
+    method: str
+    path: str
+    body: Any
+
+
+class RecordingWriter(Writer):
+    """Dry run: reads pass through, writes are recorded and answered locally."""
+
+    def __init__(self, client_factory: Callable[[], GHLClient]) -> None:
+        super().__init__(client_factory)
+        self.recorded: list[RecordedWrite] = []
+        #: Ids this recorder handed out; HighLevel has never heard of them.
+        self._minted: set[str] = set()
+
+    def write(self, method: str, path: str, json_body: Any = None) -> dict[str, Any]:
+        self.recorded.append(RecordedWrite(method, path, json_body))
+        body = "" if json_body is None else " " + json.dumps(json_body, sort_keys=True)
+        logger.info("dry run: would send %s %s%s", method, path, body)
+        return self._answer(method, path.strip("/").split("/"), json_body)
+
+    def read(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        """Reads about a contact this run only pretended to create are answered here."""
+        parts = path.strip("/").split("/")
+        if method == "GET" and parts[0] == "contacts" and parts[1:2] and parts[1] in self._minted:
+            if len(parts) == 2:
+                return {"contact": {"id": parts[1], "locationId": self.location_id, "tags": []}}
+            return {parts[2]: []}  # a new contact has no tasks or notes yet
+        return super().read(method, path, **options)
+
+    def _mint(self) -> str:
+        minted = f"dryrun{len(self._minted) + 1:018d}"
+        self._minted.add(minted)
+        return minted
+
+    def _answer(self, method: str, parts: list[str], body: Any) -> dict[str, Any]:
+        """What HighLevel would answer, as far as the target reads the answer."""
+        if method != "POST" or parts[0] != "contacts":
+            return {}
+        if parts[1:] == ["upsert"]:
+            return {"contact": {"id": self._mint(), "tags": []}, "new": True}
+        if parts[1:4] == ["bulk", "tags", "update"]:
+            moved = "tagsAdded" if parts[4:] == ["add"] else "tagsRemoved"
+            return {
+                "responses": [
+                    {"contactId": contact_id, "type": "success", moved: body["tags"]}
+                    for contact_id in body["contacts"]
+                ]
+            }
+        if len(parts) == 3 and parts[2] in ("tasks", "notes"):
+            return {parts[2][:-1]: {**body, "id": self._mint()}}
+        return {}

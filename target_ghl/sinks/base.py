@@ -1,4 +1,10 @@
-"""The sink every stream shares: one record in, one outcome out, rejections dead-lettered.
+"""The sink every stream shares: one ``process_record`` template, small per-stream hooks.
+
+Every record goes the same way: parse it into a write command (``parse``, no requests;
+a bad field is a ``Rejection``), write it (``write``, which returns the ``Outcome``, or
+None when the outcome is decided later, as for buffered tag changes), then count the
+outcome or dead-letter the record. A sink that may keep a rejected command back instead
+(a task waiting for its contact) says so in ``hold``.
 
 ``RecordSink`` because each record must be written before the next is read: that is
 what keeps records of one contact in order and lets STATE follow its records exactly.
@@ -8,47 +14,95 @@ from __future__ import annotations
 
 import typing as t
 from abc import abstractmethod
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from singer_sdk.sinks import RecordSink
 
-from target_ghl.outcomes import Rejection
+from target_ghl.commands import DELETED_AT, Command
+from target_ghl.outcomes import Outcome, Rejection
 
 if t.TYPE_CHECKING:
     from target_ghl.session import WriteSession
+    from target_ghl.writer import Writer
 
-DELETED_AT = "_sdc_deleted_at"
+C = TypeVar("C", bound=Command)
+
+#: singer-sdk's record metadata columns, other than the deletion marker this target acts on.
+_BOOKKEEPING = frozenset(
+    {
+        "_sdc_extracted_at",
+        "_sdc_received_at",
+        "_sdc_batched_at",
+        "_sdc_sequence",
+        "_sdc_table_version",
+        "_sdc_sync_started_at",
+    }
+)
 
 
-class GHLSink(RecordSink):
+class GHLSink(RecordSink, Generic[C]):
     def __init__(self, target: Any, stream_name: str, schema: dict, key_properties: Any) -> None:
         #: The run's shared writer, contact directory and outcomes (see ``session``).
         self.session: WriteSession = target.session
         super().__init__(target, stream_name, schema, key_properties)
+        # Any truthy marker deletes, as it always has: the SDK declares the column a
+        # date-time, and parsing it would stop the run on a marker like `true`.
+        self.schema["properties"][DELETED_AT] = {}
 
-    def _remove_sdc_metadata_from_record(self, record: dict) -> None:
-        # The SDK strips every _sdc_ column unless add_record_metadata is on; the
-        # deletion marker is data for this target (it deletes), so it is kept.
-        deleted_at = record.get(DELETED_AT)
-        super()._remove_sdc_metadata_from_record(record)
-        if deleted_at:
-            record[DELETED_AT] = deleted_at
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always on: it is singer-sdk's public way to keep ``_sdc_deleted_at`` in a record.
 
+        Off, the SDK strips every ``_sdc_`` column, the deletion marker included; this
+        target deletes on it. The other metadata columns are dropped in
+        ``preprocess_record``, so records (and dead letters) look as they did on input.
+        """
+        return True
+
+    def preprocess_record(self, record: dict, context: dict) -> dict:
+        kept = {key: value for key, value in record.items() if key not in _BOOKKEEPING}
+        if not kept.get(DELETED_AT):
+            kept.pop(DELETED_AT, None)
+        return kept
+
+    @property
+    def writer(self) -> Writer:
+        return self.session.writer
+
+    # -- the template ----------------------------------------------------------------------
     def process_record(self, record: dict, context: dict) -> None:
-        self.session.flush(except_for=self)
+        self.session.flush(except_for=self)  # buffered changes of other streams land first
         try:
-            outcome = self.apply(record)
+            command = self.parse(record)
         except Rejection as rejection:
             self.session.reject(self.stream_name, record, rejection)
             return
-        self.session.count(self.stream_name, outcome)
+        self.execute(command)
+
+    def execute(self, command: C, *, final: bool = False) -> None:
+        """Write one command and record what happened to it.
+
+        ``final`` is False while the run goes on: a sink may then ``hold`` a command it
+        cannot write yet instead of rejecting it.
+        """
+        try:
+            outcome = self.write(command)
+        except Rejection as rejection:
+            if final or not self.hold(command, rejection):
+                self.session.reject(self.stream_name, command.record, rejection)
+            return
+        if outcome is not None:
+            self.session.count(self.stream_name, outcome)
+
+    # -- the hooks ---------------------------------------------------------------------------
+    @abstractmethod
+    def parse(self, record: dict[str, Any]) -> C:
+        """The record as a command; ``Rejection`` naming the first bad field."""
 
     @abstractmethod
-    def apply(self, record: dict[str, Any]) -> str:
-        """Write one record; return its outcome or raise ``Rejection``."""
+    def write(self, command: C) -> Outcome | None:
+        """Apply the command; its outcome, or None if it is counted later."""
 
-
-def text(record: dict[str, Any], key: str) -> str | None:
-    """A non-blank string field, stripped; None otherwise."""
-    value = record.get(key)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    def hold(self, command: C, rejection: Rejection) -> bool:
+        """Keep a rejected command back to try again later? (No, by default.)"""
+        return False

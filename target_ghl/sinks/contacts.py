@@ -22,92 +22,73 @@ from __future__ import annotations
 from typing import Any
 
 from ghl_api.errors import OutcomeUnknown, WrongLocationError
-from target_ghl import contact_payloads
+from target_ghl.commands import ContactWrite, parse_contact
 from target_ghl.contact_directory import contact_keys
-from target_ghl.outcomes import Rejection
-from target_ghl.sinks.base import DELETED_AT, GHLSink, text
+from target_ghl.outcomes import Outcome, Rejection
+from target_ghl.sinks.base import GHLSink
 
 
 def _not_found(rejection: Rejection) -> bool:
     return rejection.status in (400, 404) and "not found" in rejection.message.lower()
 
 
-class ContactsSink(GHLSink):
-    def setup(self) -> None:
-        super().setup()
-        self._dry_run_ids = 0
+class ContactsSink(GHLSink[ContactWrite]):
+    def parse(self, record: dict[str, Any]) -> ContactWrite:
+        return parse_contact(record, self.writer.location_id)
 
-    @property
-    def writer(self) -> Any:
-        return self.session.writer
-
-    def apply(self, record: dict[str, Any]) -> str:
-        data = contact_payloads.normalise(record)
-        source_id, email, phone = text(data, "id"), text(data, "email"), text(data, "phone")
-        origin = text(data, "locationId")
-        foreign = origin is not None and origin != self.writer.location_id
-        own_id = None if foreign else source_id
-        if record.get(DELETED_AT):
-            return self._delete(source_id, email, phone)
-        if not (own_id or email or phone):
-            where = f" (its `id` belongs to location {origin})" if foreign else ""
-            raise Rejection(
-                f"contacts record has no `id`, `email` or `phone` to match a contact on{where}"
-            )
+    def write(self, command: ContactWrite) -> Outcome:
+        if command.deleted:
+            return self._delete(command)
         contact: dict[str, Any] | None = None
         created = False
-        if own_id:
-            contact = self._update(own_id, data)
-            if contact is None and not (email or phone):
+        if command.own_id:
+            contact = self._update(command.own_id, command)
+            if contact is None and not (command.email or command.phone):
                 raise Rejection(
-                    f"contact `{own_id}` is not in location {self.writer.location_id} and "
-                    "the record has no `email` or `phone` to match on",
+                    f"contact `{command.own_id}` is not in location {self.writer.location_id} "
+                    "and the record has no `email` or `phone` to match on",
                     status=400,
                 )
         if contact is None:
-            contact, created = self._upsert(data)
+            contact, created = self._upsert(command)
         contact_id = contact["id"]
-        self.session.directory.remember(contact_id, source_id=source_id, email=email, phone=phone)
-        self._add_missing_tags(contact_id, contact, contact_payloads.record_tags(data))
-        self.session.contact_written(contact_keys(source_id, email, phone))
-        return "created" if created else "updated"
+        self.session.directory.remember(
+            contact_id, source_id=command.source_id, email=command.email, phone=command.phone
+        )
+        self._add_missing_tags(contact_id, contact, command.tags)
+        self.session.contact_written(contact_keys(command.source_id, command.email, command.phone))
+        return Outcome.CREATED if created else Outcome.UPDATED
 
-    def _update(self, contact_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _update(self, contact_id: str, command: ContactWrite) -> dict[str, Any] | None:
         """PUT the record to ``contact_id``; None if that id is not a contact here."""
         try:
-            body = self.writer.write(
-                "PUT", f"/contacts/{contact_id}", contact_payloads.update_body(data)
-            )
+            body = self.writer.write("PUT", f"/contacts/{contact_id}", command.update_body)
         except Rejection as rejection:
             if _not_found(rejection):
                 return None
             raise
         except WrongLocationError:
             return None
-        return (body or {}).get("contact") or {"id": contact_id, "tags": []}
+        return body.get("contact") or {"id": contact_id, "tags": []}
 
-    def _upsert(self, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        body = contact_payloads.upsert_body(data, self.writer.location_id)
+    def _upsert(self, command: ContactWrite) -> tuple[dict[str, Any], bool]:
+        body = command.upsert_body(self.writer.location_id)
         try:
             result = self.writer.write("POST", "/contacts/upsert", body)
         except OutcomeUnknown:
-            return self._reconcile_upsert(data, body)
-        if result is None:  # dry run: a placeholder the other sinks recognise
-            self._dry_run_ids += 1
-            return {"id": f"dry-run:{self._dry_run_ids}", "tags": []}, True
+            return self._reconcile_upsert(command, body)
         return result["contact"], bool(result.get("new"))
 
     def _reconcile_upsert(
-        self, data: dict[str, Any], body: dict[str, Any]
+        self, command: ContactWrite, body: dict[str, Any]
     ) -> tuple[dict[str, Any], bool]:
         self.logger.warning("Upsert outcome unknown; looking the contact up by email/phone")
-        found = self.session.directory.find(email=data.get("email"), phone=data.get("phone"))
+        found = self.session.directory.find(email=command.email, phone=command.phone)
         if found is not None:
-            contact = self._update(found, data)
+            contact = self._update(found, command)
             if contact is not None:
                 return contact, False
         result = self.writer.write("POST", "/contacts/upsert", body)
-        assert result is not None
         return result["contact"], bool(result.get("new"))
 
     def _add_missing_tags(self, contact_id: str, contact: dict[str, Any], tags: list[str]) -> None:
@@ -123,15 +104,15 @@ class ContactsSink(GHLSink):
             current = self.writer.read("GET", f"/contacts/{contact_id}")["contact"]
             self._add_missing_tags(contact_id, current, missing)
 
-    def _delete(self, source_id: str | None, email: str | None, phone: str | None) -> str:
+    def _delete(self, command: ContactWrite) -> Outcome:
         directory = self.session.directory
-        contact_id = directory.resolve(source_id, email, phone)
+        contact_id = directory.resolve(command.source_id, command.email, command.phone)
         if contact_id is None:
-            return "unchanged"  # nothing to delete: already gone, or never copied here
+            return Outcome.UNCHANGED  # nothing to delete: already gone, or never copied here
         try:
             self.writer.write("DELETE", f"/contacts/{contact_id}")
         except Rejection as rejection:
             if not _not_found(rejection):
                 raise
         directory.forget(contact_id)
-        return "deleted"
+        return Outcome.DELETED

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from target_ghl.outcomes import Rejection
-from target_ghl.sinks.base import text
+from target_ghl.commands import NOTE_FIELDS, ChildWrite, parse_note, text
 from target_ghl.sinks.contact_children import ContactChildSink
 
 #: ``NotesDTO`` fields besides ``body``.
-OPTIONAL_FIELDS = ("title", "color", "pinned", "userId")
+OPTIONAL_FIELDS = NOTE_FIELDS[1:]
 
 
 class NotesSink(ContactChildSink):
     collection = "notes"
     item = "note"
 
-    def validate(self, data: dict[str, Any]) -> None:
-        if text(data, "body") is None:
-            raise Rejection("notes record has no `body` (HighLevel requires one)")
+    def parse(self, record: dict[str, Any]) -> ChildWrite:
+        return parse_note(record)
 
     def natural_key(self, item: dict[str, Any]) -> tuple[Any, ...]:
         return ((text(item, "body") or ""),)
@@ -37,6 +35,6 @@ class NotesSink(ContactChildSink):
     def changes(self, current: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         return {
             key: data[key]
-            for key in ("body", *OPTIONAL_FIELDS)
+            for key in NOTE_FIELDS
             if data.get(key) is not None and data[key] != current.get(key)
         }

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from target_ghl.commands import ChildWrite, parse_task, text
 from target_ghl.json_values import instant_ms
-from target_ghl.outcomes import Rejection
-from target_ghl.sinks.base import text
 from target_ghl.sinks.contact_children import ContactChildSink
 
 #: Fields of ``UpdateTaskBody`` this sink writes, besides ``completed``.
@@ -22,15 +21,8 @@ class TasksSink(ContactChildSink):
     collection = "tasks"
     item = "task"
 
-    def validate(self, data: dict[str, Any]) -> None:
-        if text(data, "title") is None:
-            raise Rejection("tasks record has no `title` (HighLevel requires one)")
-        if text(data, "dueDate") is None:
-            raise Rejection("tasks record has no `dueDate` (HighLevel requires one)")
-        if instant_ms(data["dueDate"]) is None:
-            raise Rejection(
-                f"tasks record's `dueDate` is not an ISO-8601 instant: {data['dueDate']!r}"
-            )
+    def parse(self, record: dict[str, Any]) -> ChildWrite:
+        return parse_task(record)
 
     def natural_key(self, item: dict[str, Any]) -> tuple[Any, ...]:
         return ((text(item, "title") or "").lower(), instant_ms(item.get("dueDate")))
