@@ -20,7 +20,7 @@ from ghl_api import API_VERSION
 from ghl_api.scopes import required_scope
 from ghl_sandbox import errors
 from ghl_sandbox.auth import COMPANY
-from ghl_sandbox.handlers import API_ROUTES
+from ghl_sandbox.resources import API_ROUTES
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route, Router
 from ghl_sandbox.runtime import SandboxRuntime
 

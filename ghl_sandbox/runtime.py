@@ -14,10 +14,10 @@ from typing import Any
 from ghl_sandbox.auth import LOCATION, TokenRegistry
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.faults import FaultPlan
+from ghl_sandbox.model.store import SandboxState
 from ghl_sandbox.ratelimit import RateLimiter
 from ghl_sandbox.seed import build_state
 from ghl_sandbox.stats import RequestLog
-from ghl_sandbox.store import SandboxState
 from ghl_sandbox.write_state import WriteState
 
 

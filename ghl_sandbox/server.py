@@ -22,10 +22,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ghl_sandbox import dispatch
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.faults import injected_error
-from ghl_sandbox.handlers import admin
+from ghl_sandbox.model.store import SandboxState
+from ghl_sandbox.resources.admin import controls as admin
 from ghl_sandbox.routing import ApiRequest, ApiResponse
 from ghl_sandbox.runtime import SandboxRuntime
-from ghl_sandbox.store import SandboxState
 
 ADMIN_PREFIX = "/_sandbox/"
 LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ghl_sandbox import errors, social_statistics
+from ghl_sandbox import errors
 from ghl_sandbox.clock import now_ms
-from ghl_sandbox.handlers.query_params import skip_limit_number
+from ghl_sandbox.model.social import SocialTag
+from ghl_sandbox.model.store import Location
+from ghl_sandbox.query_params import skip_limit_number
+from ghl_sandbox.resources.social_planner import statistics as social_statistics
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.social import SocialTag
-from ghl_sandbox.store import Location
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ghl_sandbox import errors
-from ghl_sandbox.contact_views import list_view
-from ghl_sandbox.handlers.query_params import skip_limit_number
+from ghl_sandbox.model.store import Location, StoredContact
+from ghl_sandbox.query_params import skip_limit_number
+from ghl_sandbox.resources.contacts.views import list_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.store import Location, StoredContact
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ghl_sandbox import contact_changes, errors
-from ghl_sandbox.contact_views import created_view, detail_view
-from ghl_sandbox.handlers.contact_lookup import owned_contact
+from ghl_sandbox import errors
+from ghl_sandbox.model.lookups import owned_contact
+from ghl_sandbox.model.store import Location, StoredContact
 from ghl_sandbox.request_validation import validate_body
+from ghl_sandbox.resources.contacts import changes as contact_changes
+from ghl_sandbox.resources.contacts.views import created_view, detail_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.store import Location, StoredContact
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from ghl_sandbox import errors
 from ghl_sandbox.clock import now_ms, parse_instant
-from ghl_sandbox.contact_children import StoredNote, StoredTask
-from ghl_sandbox.handlers.contact_lookup import contact_children, note_of, task_of
+from ghl_sandbox.model.children import StoredNote, StoredTask
+from ghl_sandbox.model.lookups import contact_children, note_of, task_of
 from ghl_sandbox.request_validation import validate_body
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ghl_sandbox import errors
 from ghl_sandbox.clock import now_ms, parse_instant
-from ghl_sandbox.store import Location, StoredContact
+from ghl_sandbox.model.store import Location, StoredContact
 
 MAX_PAGE_LIMIT = 500
 MAX_PAGED_RECORDS = 10_000

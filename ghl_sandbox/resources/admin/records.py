@@ -19,15 +19,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ghl_sandbox.clock import ms_to_iso, now_ms
-from ghl_sandbox.contact_children import (
+from ghl_sandbox.identifiers import new_id
+from ghl_sandbox.model.children import (
     ContactChildren,
     StoredAppointment,
     StoredNote,
     StoredTask,
 )
-from ghl_sandbox.identifiers import new_id
+from ghl_sandbox.model.store import Location
 from ghl_sandbox.routing import ApiResponse
-from ghl_sandbox.store import Location
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime

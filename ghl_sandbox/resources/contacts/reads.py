@@ -10,10 +10,11 @@ import bisect
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ghl_sandbox import contact_search, errors
-from ghl_sandbox.contact_views import detail_view, list_view, search_view
+from ghl_sandbox import errors
+from ghl_sandbox.model.store import Location, StoredContact
+from ghl_sandbox.resources.contacts import search as contact_search
+from ghl_sandbox.resources.contacts.views import detail_view, list_view, search_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.store import Location, StoredContact
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ghl_sandbox.handlers.contact_lookup import contact_children, note_of, task_of
+from ghl_sandbox.model.lookups import contact_children, note_of, task_of
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ghl_sandbox import faults
 from ghl_sandbox.auth import ALL_SCOPES, COMPANY, LOCATION
 from ghl_sandbox.clock import ms_to_iso, now_ms
-from ghl_sandbox.handlers import admin_records
+from ghl_sandbox.resources.admin import records as admin_records
 from ghl_sandbox.routing import ApiResponse
 from ghl_sandbox.seed import SOURCES
 from ghl_sandbox.write_state import MATCH_FIELDS

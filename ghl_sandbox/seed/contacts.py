@@ -23,15 +23,15 @@ from typing import Any, TypeVar
 from ghl_sandbox.clock import parse_instant
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.identifiers import new_id
-from ghl_sandbox.seed_children import ChildrenSeeder, seed_calendars
-from ghl_sandbox.seed_social import seed_social
-from ghl_sandbox.store import (
+from ghl_sandbox.model.store import (
     Business,
     CustomFieldDefinition,
     Location,
     SandboxState,
     StoredContact,
 )
+from ghl_sandbox.seed.children import ChildrenSeeder, seed_calendars
+from ghl_sandbox.seed.social import seed_social
 
 T = TypeVar("T")
 

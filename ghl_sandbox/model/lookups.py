@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ghl_sandbox import errors
-from ghl_sandbox.contact_children import ContactChildren, StoredNote, StoredTask
-from ghl_sandbox.handlers.contacts import CONTACT_NOT_FOUND
+from ghl_sandbox.model.children import ContactChildren, StoredNote, StoredTask
+from ghl_sandbox.model.store import Location, StoredContact
+from ghl_sandbox.resources.contacts.reads import CONTACT_NOT_FOUND
 from ghl_sandbox.routing import ApiRequest
-from ghl_sandbox.store import Location, StoredContact
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ghl_sandbox.contact_children import ContactChildren
-from ghl_sandbox.social import SocialAccount, SocialGroup, SocialTag
+from ghl_sandbox.model.children import ContactChildren
+from ghl_sandbox.model.social import SocialAccount, SocialGroup, SocialTag
 
 T = TypeVar("T")
 
