@@ -176,7 +176,3 @@ class SandboxState:
             if found is not None:
                 return found
         return None
-
-    def all_contacts(self) -> Iterator[StoredContact]:
-        for loc in self.locations.values():
-            yield from loc.contacts.values()
