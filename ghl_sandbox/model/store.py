@@ -18,7 +18,7 @@ from ghl_sandbox.model.social import SocialAccount, SocialGroup, SocialTag
 
 T = TypeVar("T")
 
-#: Builds the seeded tasks/notes/appointments of one seeded contact (see ``seed``).
+#: Builds the seeded tasks/notes/appointments of one seeded contact (see ``seed.children``).
 ChildrenSeeder = Callable[["Location", "StoredContact"], ContactChildren]
 
 
@@ -28,7 +28,8 @@ class StoredContact:
 
     ``fields`` holds every other attribute under its HighLevel name (the union of what the
     different endpoints return); the per-endpoint shapes are cut from it in
-    ``contact_views``. Absent attributes are simply missing keys, as in HighLevel output.
+    ``resources.contacts.views``. Absent attributes are simply missing keys, as in
+    HighLevel output.
     """
 
     id: str

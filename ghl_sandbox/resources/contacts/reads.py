@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from ghl_sandbox import errors
 from ghl_sandbox.model import lookups
 from ghl_sandbox.model.store import Location, StoredContact
-from ghl_sandbox.resources.contacts import search as contact_search
+from ghl_sandbox.resources.contacts import search
 from ghl_sandbox.resources.contacts.views import detail_view, list_view, search_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 
@@ -21,9 +21,9 @@ LIST_MAX_LIMIT = 100
 
 
 def search_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
-    query = contact_search.parse(request.body)
+    query = search.parse(request.body)
     location = lookups.location(runtime, query.location_id)
-    result = contact_search.execute(location, query, runtime.config.index_lag_ms)
+    result = search.execute(location, query, runtime.config.index_lag_ms)
     contacts = [search_view(c, cursor) for c, cursor in result.contacts]
     body = {"contacts": contacts, "total": result.total, "traceId": request.trace_id}
     return ApiResponse(200, body, location_id=query.location_id)

@@ -16,7 +16,7 @@ from ghl_sandbox.model import lookups
 from ghl_sandbox.model.lookups import owned_contact
 from ghl_sandbox.model.store import Location, StoredContact
 from ghl_sandbox.request_validation import validate_body
-from ghl_sandbox.resources.contacts import changes as contact_changes
+from ghl_sandbox.resources.contacts import changes
 from ghl_sandbox.resources.contacts.views import created_view, detail_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 
@@ -27,8 +27,8 @@ _FIREBASE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
 
 
 def _create(runtime: SandboxRuntime, location: Location, body: dict[str, Any]) -> StoredContact:
-    contact = contact_changes.new_contact(location, runtime.writes.new_id())
-    contact_changes.apply(location, contact, body)
+    contact = changes.new_contact(location, runtime.writes.new_id())
+    changes.apply(location, contact, body)
     location.contacts[contact.id] = contact
     location.changed()
     runtime.writes.count_create("contacts")
@@ -40,9 +40,9 @@ def create_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location = lookups.location(runtime, body["locationId"])
     rule = runtime.writes.rule(location.id)
     if not rule.allow_duplicates:
-        match = contact_changes.find_match(location, body, rule)
+        match = changes.find_match(location, body, rule)
         if match is not None:
-            raise contact_changes.duplicate_error(*match)
+            raise changes.duplicate_error(*match)
     contact = _create(runtime, location, body)
     view = created_view(contact)
     return ApiResponse(201, {"contact": view}, location_id=location.id)
@@ -54,12 +54,12 @@ def upsert_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location = lookups.location(runtime, body["locationId"])
     rule = runtime.writes.rule(location.id)
     force_new = rule.allow_duplicates and body.get("createNewIfDuplicateAllowed") is True
-    match = None if force_new else contact_changes.find_match(location, body, rule)
+    match = None if force_new else changes.find_match(location, body, rule)
     if match is None:
         contact, created = _create(runtime, location, body), True
     else:
         contact, created = match[0], False
-        contact_changes.apply(location, contact, body)
+        changes.apply(location, contact, body)
     view = detail_view(contact)
     response = {"new": created, "contact": view, "traceId": request.trace_id}
     return ApiResponse(200, response, location_id=location.id)
@@ -70,10 +70,10 @@ def update_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location, contact = owned_contact(runtime, request)
     rule = runtime.writes.rule(location.id)
     if not rule.allow_duplicates:
-        match = contact_changes.find_match(location, body, rule, exclude=contact.id)
+        match = changes.find_match(location, body, rule, exclude=contact.id)
         if match is not None:
-            raise contact_changes.duplicate_error(*match)
-    contact_changes.apply(location, contact, body)
+            raise changes.duplicate_error(*match)
+    changes.apply(location, contact, body)
     view = detail_view(contact)
     return ApiResponse(200, {"succeded": True, "contact": view}, location_id=location.id)
 
@@ -88,14 +88,14 @@ def delete_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 
 def _change_tags(location: Location, contact: StoredContact, tags: list[str], add: bool) -> None:
     current = contact.fields.get("tags", [])
-    wanted = contact_changes.normalise_tags(tags)
+    wanted = changes.normalise_tags(tags)
     if add:
-        updated = contact_changes.normalise_tags([*current, *wanted])
+        updated = changes.normalise_tags([*current, *wanted])
     else:
         updated = [tag for tag in current if tag not in wanted]
     if updated != current:
         contact.fields["tags"] = updated
-        contact_changes.touch(location, contact)
+        changes.touch(location, contact)
 
 
 def add_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
