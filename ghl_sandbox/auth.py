@@ -18,20 +18,6 @@ from ghl_sandbox import errors
 from ghl_sandbox.clock import now_ms
 from ghl_sandbox.identifiers import new_id, new_token
 
-#: Every scope the sandbox can check; minted default tokens get all of them.
-ALL_SCOPES: tuple[str, ...] = (
-    "contacts.readonly",
-    "contacts.write",
-    "businesses.readonly",
-    "businesses.write",
-    "locations/customFields.readonly",
-    "locations/tasks.readonly",
-    "socialplanner/account.readonly",
-    "socialplanner/tag.readonly",
-    "socialplanner/tag.write",
-    "socialplanner/statistics.readonly",
-)
-
 LOCATION = "Location"
 COMPANY = "Company"
 
@@ -89,6 +75,8 @@ class TokenRegistry:
 
     company_id: str
     rng: random.Random
+    #: What tokens minted without explicit scopes hold (``Registry.default_scopes``).
+    default_scopes: frozenset[str]
     access: dict[str, AccessGrant] = field(default_factory=dict)
     refresh: dict[str, RefreshGrant] = field(default_factory=dict)
     clients: dict[str, OAuthClient] = field(default_factory=dict)
@@ -115,7 +103,7 @@ class TokenRegistry:
                 user_type=user_type,
                 company_id=self.company_id,
                 location_id=location_id if user_type == LOCATION else None,
-                scopes=frozenset(ALL_SCOPES) if scopes is None else scopes,
+                scopes=self.default_scopes if scopes is None else scopes,
                 app_id=f"pit:{token}",
                 expires_at_ms=None,
                 user_id=self.user_id,
@@ -152,7 +140,7 @@ class TokenRegistry:
             client = OAuthClient(
                 client_id=f"{new_id(self.rng)}-{new_token(self.rng, '', 10).lower()}",
                 client_secret=new_token(self.rng, "", 36).lower(),
-                scopes=frozenset(ALL_SCOPES) if scopes is None else scopes,
+                scopes=self.default_scopes if scopes is None else scopes,
             )
             self.clients[client.client_id] = client
             return client

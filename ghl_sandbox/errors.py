@@ -23,6 +23,13 @@ class ApiError(Exception):
         self.headers: dict[str, str] = {}
 
 
+class AdminError(ApiError):
+    """A refused ``/_sandbox/`` control call: the sandbox's own plain body, not HighLevel's."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(status, {"statusCode": status, "message": message})
+
+
 def bad_request(message: str) -> ApiError:
     return ApiError(400, {"statusCode": 400, "message": message})
 
@@ -38,10 +45,6 @@ def forbidden(message: str) -> ApiError:
     return ApiError(403, {"statusCode": 403, "message": message})
 
 
-def not_found(message: str) -> ApiError:
-    return ApiError(404, {"statusCode": 404, "message": message, "error": "Not Found"})
-
-
 def unprocessable(*messages: str) -> ApiError:
     return ApiError(
         422, {"statusCode": 422, "message": list(messages), "error": "Unprocessable Entity"}
@@ -50,17 +53,6 @@ def unprocessable(*messages: str) -> ApiError:
 
 def too_many_requests() -> ApiError:
     return ApiError(429, {"statusCode": 429, "message": "Too many requests"})
-
-
-def server_error(status: int = 500) -> ApiError:
-    """An injected upstream failure; HighLevel's 5xx bodies carry no documented shape."""
-    messages = {
-        500: "Internal server error",
-        502: "Bad Gateway",
-        503: "Service Unavailable",
-        504: "Gateway Timeout",
-    }
-    return ApiError(status, {"statusCode": status, "message": messages.get(status, "Error")})
 
 
 INVALID_JWT = "Invalid JWT"

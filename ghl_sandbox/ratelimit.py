@@ -22,10 +22,9 @@ class _Bucket:
 
 @dataclass(frozen=True, slots=True)
 class RateDecision:
-    """Outcome of one admission: whether it passed, which limit hit, and headers to send."""
+    """Outcome of one admission: whether it passed and the headers to send."""
 
     allowed: bool
-    limited_by: str | None  # "burst" | "daily" | None
     headers: dict[str, str]
 
 
@@ -56,13 +55,13 @@ class RateLimiter:
             self._expire(bucket, now)
             if bucket.daily_used >= self.daily_limit:
                 self.rejected_daily += 1
-                return RateDecision(False, "daily", self._headers(bucket))
+                return RateDecision(False, self._headers(bucket))
             if len(bucket.window) >= self.max_requests:
                 self.rejected_burst += 1
-                return RateDecision(False, "burst", self._headers(bucket))
+                return RateDecision(False, self._headers(bucket))
             bucket.window.append(now)
             bucket.daily_used += 1
-            return RateDecision(True, None, self._headers(bucket))
+            return RateDecision(True, self._headers(bucket))
 
     def peek(self, resource: str, app_id: str) -> dict[str, str]:
         """Headers describing a budget without spending from it (token endpoint, 401s)."""

@@ -1,9 +1,10 @@
-"""Requests, responses and the table that maps HighLevel paths to handlers.
+"""Requests, responses, routes and the one router that maps paths to handlers.
 
 Routes are declared with the spec's own path templates (``/contacts/{contactId}``) so
-the stats, the scope lookup (``ghl_api.openapi.scopes``) and the contract tests all speak about
-operations in the same terms. Adding an endpoint (writes, tasks, notes, social planner)
-is one ``Route`` in a handler module's ``ROUTES`` list.
+the stats, the scope lookup (``ghl_api.openapi``) and the contract tests all speak about
+operations in the same terms. The ``/_sandbox/`` control API is routed by the same
+``Router``; its routes are marked ``admin`` so dispatch skips HighLevel's checks for them
+and an API path can never reach a control handler (or the reverse).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class ApiRequest:
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
 
+    def json_object(self) -> dict[str, Any]:
+        """The body when it is a JSON object, else ``{}`` (handlers then report what is missing)."""
+        return self.body if isinstance(self.body, dict) else {}
+
 
 @dataclass
 class ApiResponse:
@@ -48,11 +53,12 @@ Handler = Callable[["SandboxRuntime", ApiRequest], ApiResponse]
 
 @dataclass(frozen=True)
 class Route:
-    """One HighLevel operation.
+    """One operation: a HighLevel endpoint, or a ``/_sandbox/`` control when ``admin``.
 
     ``authenticated=False`` is for ``POST /oauth/token``, which the spec declares without
     a bearer token or ``Version`` header. ``location_only`` marks endpoints an agency
-    (Company) token may not call.
+    (Company) token may not call. ``creates`` names the record kind the handler counts
+    in ``/_sandbox/stats`` ``creates``.
     """
 
     method: str
@@ -60,6 +66,8 @@ class Route:
     handler: Handler
     authenticated: bool = True
     location_only: bool = True
+    admin: bool = False
+    creates: str | None = None
 
     @property
     def key(self) -> str:

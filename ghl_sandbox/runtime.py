@@ -14,10 +14,12 @@ from typing import Any
 from ghl_sandbox.auth import LOCATION, TokenRegistry
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.faults import FaultPlan
+from ghl_sandbox.model.store import SandboxState
 from ghl_sandbox.ratelimit import RateLimiter
+from ghl_sandbox.registry import Registry
+from ghl_sandbox.resources import REGISTRY
 from ghl_sandbox.seed import build_state
 from ghl_sandbox.stats import RequestLog
-from ghl_sandbox.store import SandboxState
 from ghl_sandbox.write_state import WriteState
 
 
@@ -47,18 +49,22 @@ class DefaultCredentials:
 
 
 class SandboxRuntime:
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, registry: Registry = REGISTRY) -> None:
         self.config = config
+        #: What this sandbox implements: router, scopes, count columns, create kinds.
+        self.registry = registry
         self.state: SandboxState = build_state(config)
         self.tokens = TokenRegistry(
-            self.state.company_id, random.Random(f"ghl-sandbox:{config.seed}:tokens")
+            self.state.company_id,
+            random.Random(f"ghl-sandbox:{config.seed}:tokens"),
+            registry.default_scopes,
         )
         self.limiter = RateLimiter(
             config.rate_limit_max, config.rate_limit_interval_ms, config.daily_limit
         )
         self.faults = FaultPlan()
         self.log = RequestLog()
-        self.writes = WriteState(config.seed)
+        self.writes = WriteState(config.seed, registry.create_kinds)
         self.touch_calls = 0
         client = self.tokens.register_client()
         self.default_client_id = client.client_id

@@ -3,7 +3,7 @@
 Transport concerns live here and nowhere else: parsing bodies, the configured latency,
 and the faults that act on the connection itself (a reset that aborts the socket with an
 RST, a stall that trips client read timeouts). What a request *means* is decided in
-``dispatch`` (HighLevel API) and ``handlers.admin`` (``/_sandbox/`` control API).
+``dispatch``, for the HighLevel API and the ``/_sandbox/`` control API alike.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ghl_sandbox import dispatch
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.faults import injected_error
-from ghl_sandbox.handlers import admin
+from ghl_sandbox.model.store import SandboxState
 from ghl_sandbox.routing import ApiRequest, ApiResponse
 from ghl_sandbox.runtime import SandboxRuntime
-from ghl_sandbox.store import SandboxState
 
 ADMIN_PREFIX = "/_sandbox/"
 LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
@@ -98,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(ApiResponse(400, {"statusCode": 400, "message": "body is not JSON"}))
             return
-        self._send(admin.handle(self.runtime, self.command, path, query, body))
+        self._send(dispatch.handle_admin(self.runtime, self._request(path, query, body)))
 
     def _serve_api(self, path: str, query: dict[str, str], raw: bytes) -> None:
         runtime = self.runtime
@@ -115,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
             error = injected_error(fault.status)
             response = ApiResponse(error.status, error.body)
         else:
-            response = self._dispatch(method, path, query, raw)
+            response = self._dispatch(path, query, raw)
         if fault is not None and fault.after_processing:
             if fault.kind == "reset":
                 self._record(method, path, RESET_STATUS, response.location_id)
@@ -133,19 +132,22 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(runtime.config.latency_ms / 1000)
         self._send(response)
 
-    def _dispatch(self, method: str, path: str, query: dict[str, str], raw: bytes) -> ApiResponse:
+    def _dispatch(self, path: str, query: dict[str, str], raw: bytes) -> ApiResponse:
         try:
             body = self._parse_body(raw)
         except _InvalidBody as exc:
             return ApiResponse(
                 400, {"statusCode": 400, "message": str(exc), "error": "Bad Request"}
             )
+        return dispatch.handle(self.runtime, self._request(path, query, body))
+
+    def _request(self, path: str, query: dict[str, str], body: Any) -> ApiRequest:
         host = (
             self.headers.get("Host")
             or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
         )
-        request = ApiRequest(
-            method=method,
+        return ApiRequest(
+            method=self.command,
             path=path,
             query=query,
             headers=self.headers,
@@ -153,7 +155,6 @@ class _Handler(BaseHTTPRequestHandler):
             base_url=f"http://{host}",
             trace_id=str(uuid.uuid4()),
         )
-        return dispatch.handle(self.runtime, request)
 
     def _parse_body(self, raw: bytes) -> Any:
         if not raw.strip():
@@ -168,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, method: str, path: str, status: int, location_id: str | None) -> None:
         self.runtime.log.record(
-            method, path, dispatch.template_of(method, path), status, location_id
+            method, path, dispatch.template_of(self.runtime, method, path), status, location_id
         )
 
     # -- writing -------------------------------------------------------------------------

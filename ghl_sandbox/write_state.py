@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from ghl_sandbox.identifiers import new_id
 
-CREATE_KINDS = ("contacts", "tasks", "notes")
 MATCH_FIELDS = ("email", "phone")
 
 
@@ -34,7 +33,9 @@ class DuplicateRule:
 
 
 class WriteState:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, create_kinds: tuple[str, ...]) -> None:
+        #: The ``creates`` keys of the stats, in order (``Registry.create_kinds``).
+        self.create_kinds = create_kinds
         self._lock = threading.Lock()
         self._ids = random.Random(f"ghl-sandbox:{seed}:writes")
         self.creates: Counter[str] = Counter()
@@ -54,7 +55,7 @@ class WriteState:
 
     def creates_snapshot(self) -> dict[str, int]:
         with self._lock:
-            return {kind: self.creates.get(kind, 0) for kind in CREATE_KINDS}
+            return {kind: self.creates.get(kind, 0) for kind in self.create_kinds}
 
     def reset_counts(self) -> None:
         with self._lock:

@@ -9,27 +9,19 @@ they never disturb what a test measures.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ghl_sandbox import faults
-from ghl_sandbox.auth import ALL_SCOPES, COMPANY, LOCATION
+from ghl_sandbox.auth import COMPANY, LOCATION
 from ghl_sandbox.clock import ms_to_iso, now_ms
-from ghl_sandbox.handlers import admin_records
-from ghl_sandbox.routing import ApiResponse
+from ghl_sandbox.errors import AdminError
+from ghl_sandbox.model.lookups import admin_location
+from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 from ghl_sandbox.seed import SOURCES
 from ghl_sandbox.write_state import MATCH_FIELDS
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
-
-AdminHandler = Callable[["SandboxRuntime", dict[str, Any], dict[str, str]], ApiResponse]
-
-
-class AdminError(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _ok(body: Any, status: int = 200) -> ApiResponse:
@@ -37,16 +29,13 @@ def _ok(body: Any, status: int = 200) -> ApiResponse:
 
 
 def _location_id(runtime: SandboxRuntime, body: dict[str, Any]) -> str:
-    location_id = body.get("locationId") or runtime.state.primary_location_id
-    if runtime.state.location(location_id) is None:
-        raise AdminError(f"unknown locationId {location_id}", 404)
-    return location_id
+    return admin_location(runtime.state, body.get("locationId")).id
 
 
-def _scopes(body: dict[str, Any]) -> frozenset[str]:
+def _scopes(runtime: SandboxRuntime, body: dict[str, Any]) -> frozenset[str]:
     scopes = body.get("scopes")
     if scopes is None:
-        return frozenset(ALL_SCOPES)
+        return runtime.registry.default_scopes
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise AdminError("scopes must be an array of strings")
     return frozenset(scopes)
@@ -55,7 +44,8 @@ def _scopes(body: dict[str, Any]) -> frozenset[str]:
 # -- faults ----------------------------------------------------------------------------------
 
 
-def add_fault(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]) -> ApiResponse:
+def add_fault(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = request.body
     try:
         rule = faults.rule_from_json(body)
     except (ValueError, TypeError) as exc:
@@ -64,11 +54,11 @@ def add_fault(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]) 
     return _ok({"fault": rule.describe(), "pending": runtime.faults.pending()}, 201)
 
 
-def list_faults(runtime: SandboxRuntime, _: dict[str, Any], __: dict[str, str]) -> ApiResponse:
+def list_faults(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     return _ok({"pending": runtime.faults.pending()})
 
 
-def clear_faults(runtime: SandboxRuntime, _: dict[str, Any], __: dict[str, str]) -> ApiResponse:
+def clear_faults(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     runtime.faults.clear()
     return _ok({"pending": []})
 
@@ -76,62 +66,61 @@ def clear_faults(runtime: SandboxRuntime, _: dict[str, Any], __: dict[str, str])
 # -- data ------------------------------------------------------------------------------------
 
 
-def touch(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]) -> ApiResponse:
+def touch(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     """Simulate edits made in HighLevel's UI: new ``dateUpdated`` (shared ms) and a new source.
 
     Without explicit ids, each call picks a different deterministic sample (seeded by the
     seed and a call counter), so repeated touches spread over the data set.
     """
+    body = request.body
     state = runtime.state
-    with state.lock:
-        location_id = _location_id(runtime, body)
-        location = state.locations[location_id]
-        ids = body.get("ids")
-        if ids is not None:
-            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-                raise AdminError("ids must be an array of contact ids")
-            missing = [i for i in ids if state.find_contact(i) is None]
-            if missing:
-                raise AdminError(f"unknown contact ids: {', '.join(missing)}", 404)
-            contacts = [state.find_contact(i) for i in ids]
-        else:
-            count = body.get("count", 1)
-            if not isinstance(count, int) or count < 0:
-                raise AdminError("count must be a non-negative integer")
-            rng = random.Random(f"ghl-sandbox:{runtime.config.seed}:touch:{runtime.touch_calls}")
-            pool = list(location.contacts)
-            contacts = [location.contacts[i] for i in rng.sample(pool, min(count, len(pool)))]
-        runtime.touch_calls += 1
-        stamp = now_ms()
-        for contact in contacts:
-            assert contact is not None
-            source = contact.fields.get("source")
-            position = SOURCES.index(source) if source in SOURCES else -1
-            contact.fields["source"] = SOURCES[(position + 1) % len(SOURCES)]
-            contact.updated_ms = max(stamp, contact.added_ms)
-            state.locations[contact.location_id].changed()
+    location = admin_location(state, body.get("locationId"))
+    ids = body.get("ids")
+    if ids is not None:
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise AdminError("ids must be an array of contact ids")
+        missing = [i for i in ids if state.find_contact(i) is None]
+        if missing:
+            raise AdminError(f"unknown contact ids: {', '.join(missing)}", 404)
+        contacts = [state.find_contact(i) for i in ids]
+    else:
+        count = body.get("count", 1)
+        if not isinstance(count, int) or count < 0:
+            raise AdminError("count must be a non-negative integer")
+        rng = random.Random(f"ghl-sandbox:{runtime.config.seed}:touch:{runtime.touch_calls}")
+        pool = list(location.contacts)
+        contacts = [location.contacts[i] for i in rng.sample(pool, min(count, len(pool)))]
+    runtime.touch_calls += 1
+    stamp = now_ms()
+    for contact in contacts:
+        assert contact is not None
+        source = contact.fields.get("source")
+        position = SOURCES.index(source) if source in SOURCES else -1
+        contact.fields["source"] = SOURCES[(position + 1) % len(SOURCES)]
+        contact.updated_ms = max(stamp, contact.added_ms)
+        state.locations[contact.location_id].changed()
     return _ok({"ids": [c.id for c in contacts if c], "dateUpdated": ms_to_iso(stamp)})
 
 
-def custom_fields(runtime: SandboxRuntime, _: dict[str, Any], query: dict[str, str]) -> ApiResponse:
-    location_id = _location_id(runtime, query)
-    location = runtime.state.locations[location_id]
-    return _ok({"customFields": [d.to_api(location_id) for d in location.custom_fields]})
+def custom_fields(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    location = admin_location(runtime.state, request.query.get("locationId"))
+    return _ok({"customFields": [d.to_api(location.id) for d in location.custom_fields]})
 
 
 # -- credentials -----------------------------------------------------------------------------
 
 
-def credentials(runtime: SandboxRuntime, _: dict[str, Any], __: dict[str, str]) -> ApiResponse:
+def credentials(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     return _ok(runtime.credentials.as_dict())
 
 
-def mint_token(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]) -> ApiResponse:
+def mint_token(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = request.body
     user_type = body.get("userType", LOCATION)
     if user_type not in (LOCATION, COMPANY):
         raise AdminError("userType must be Location or Company")
     location_id = _location_id(runtime, body) if user_type == LOCATION else None
-    scopes = _scopes(body)
+    scopes = _scopes(runtime, body)
     kind = body.get("kind", "oauth")
     if kind == "pit":
         grant = runtime.tokens.mint_pit(location_id, scopes, user_type)
@@ -154,15 +143,17 @@ def mint_token(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str])
     return _ok(result, 201)
 
 
-def expire_token(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]) -> ApiResponse:
+def expire_token(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = request.body
     token = body.get("access_token")
     if not isinstance(token, str) or not runtime.tokens.expire(token):
         raise AdminError("unknown access_token", 404)
     return _ok({"expired": token})
 
 
-def new_client(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]) -> ApiResponse:
-    client = runtime.tokens.register_client(_scopes(body))
+def new_client(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = request.body
+    client = runtime.tokens.register_client(_scopes(runtime, body))
     refresh = runtime.tokens.issue_refresh(client.client_id, _location_id(runtime, body))
     return _ok(
         {
@@ -174,9 +165,8 @@ def new_client(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str])
     )
 
 
-def new_refresh_token(
-    runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]
-) -> ApiResponse:
+def new_refresh_token(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = request.body
     client_id = body.get("client_id", runtime.default_client_id)
     client = runtime.tokens.clients.get(client_id)
     if client is None:
@@ -200,7 +190,8 @@ def new_refresh_token(
 # -- limits and stats ------------------------------------------------------------------------
 
 
-def set_limits(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]) -> ApiResponse:
+def set_limits(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = request.body
     values = {}
     for name in ("rate_limit_max", "rate_limit_interval_ms", "daily_remaining"):
         value = body.get(name)
@@ -224,10 +215,9 @@ def set_limits(runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str])
     )
 
 
-def duplicate_setting(
-    runtime: SandboxRuntime, body: dict[str, Any], _: dict[str, str]
-) -> ApiResponse:
+def duplicate_setting(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     """Set a location's "Allow Duplicate Contact" and its email/phone matching order."""
+    body = request.body
     rule = runtime.writes.rule(_location_id(runtime, body))
     allow = body.get("allowDuplicates", rule.allow_duplicates)
     order = body.get("matchOrder", list(rule.match_order))
@@ -239,43 +229,28 @@ def duplicate_setting(
     return _ok({"allowDuplicates": allow, "matchOrder": list(order)})
 
 
-def stats(runtime: SandboxRuntime, _: dict[str, Any], __: dict[str, str]) -> ApiResponse:
+def stats(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     return _ok(runtime.stats())
 
 
-def reset_stats(runtime: SandboxRuntime, _: dict[str, Any], __: dict[str, str]) -> ApiResponse:
+def reset_stats(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     runtime.reset_stats()
     return _ok({"reset": True})
 
 
-ROUTES: dict[tuple[str, str], AdminHandler] = {
-    ("POST", "/_sandbox/faults"): add_fault,
-    ("GET", "/_sandbox/faults"): list_faults,
-    ("DELETE", "/_sandbox/faults"): clear_faults,
-    ("POST", "/_sandbox/touch"): touch,
-    ("GET", "/_sandbox/custom-fields"): custom_fields,
-    ("GET", "/_sandbox/credentials"): credentials,
-    ("POST", "/_sandbox/tokens"): mint_token,
-    ("POST", "/_sandbox/tokens/expire"): expire_token,
-    ("POST", "/_sandbox/oauth/clients"): new_client,
-    ("POST", "/_sandbox/refresh-tokens"): new_refresh_token,
-    ("POST", "/_sandbox/limits"): set_limits,
-    ("POST", "/_sandbox/duplicate-setting"): duplicate_setting,
-    ("GET", "/_sandbox/stats"): stats,
-    ("POST", "/_sandbox/stats/reset"): reset_stats,
-    **admin_records.ROUTES,
-}
-
-
-def handle(
-    runtime: SandboxRuntime, method: str, path: str, query: dict[str, str], body: Any
-) -> ApiResponse:
-    handler = ROUTES.get((method, path.rstrip("/")))
-    if handler is None:
-        return ApiResponse(404, {"statusCode": 404, "message": f"no admin route {method} {path}"})
-    if not isinstance(body, dict):
-        return ApiResponse(400, {"statusCode": 400, "message": "body must be a JSON object"})
-    try:
-        return handler(runtime, body, query)
-    except AdminError as exc:
-        return ApiResponse(exc.status, {"statusCode": exc.status, "message": str(exc)})
+ROUTES = (
+    Route("POST", "/_sandbox/faults", add_fault, admin=True),
+    Route("GET", "/_sandbox/faults", list_faults, admin=True),
+    Route("DELETE", "/_sandbox/faults", clear_faults, admin=True),
+    Route("POST", "/_sandbox/touch", touch, admin=True),
+    Route("GET", "/_sandbox/custom-fields", custom_fields, admin=True),
+    Route("GET", "/_sandbox/credentials", credentials, admin=True),
+    Route("POST", "/_sandbox/tokens", mint_token, admin=True),
+    Route("POST", "/_sandbox/tokens/expire", expire_token, admin=True),
+    Route("POST", "/_sandbox/oauth/clients", new_client, admin=True),
+    Route("POST", "/_sandbox/refresh-tokens", new_refresh_token, admin=True),
+    Route("POST", "/_sandbox/limits", set_limits, admin=True),
+    Route("POST", "/_sandbox/duplicate-setting", duplicate_setting, admin=True),
+    Route("GET", "/_sandbox/stats", stats, admin=True),
+    Route("POST", "/_sandbox/stats/reset", reset_stats, admin=True),
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ghl_sandbox import errors
+from ghl_sandbox.registry import Family
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 
 
 def token(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
-    form = request.body if isinstance(request.body, dict) else {}
+    form = request.json_object()
     missing = [f"{name} should not be empty" for name in REQUIRED if not form.get(name)]
     if missing:
         raise errors.unprocessable(*missing)
@@ -55,4 +56,7 @@ def token(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     return ApiResponse(200, body, headers=headers, location_id=access.location_id)
 
 
-ROUTES = [Route("POST", "/oauth/token", token, authenticated=False, location_only=False)]
+FAMILY = Family(
+    name="oauth",
+    routes=(Route("POST", "/oauth/token", token, authenticated=False, location_only=False),),
+)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 
 from ghl_sandbox.identifiers import new_id
-from ghl_sandbox.social import AudienceProfile, SocialAccount, SocialGroup, SocialTag
-from ghl_sandbox.store import Location
+from ghl_sandbox.model.social import AudienceProfile, SocialAccount, SocialGroup, SocialTag
+from ghl_sandbox.model.store import Location
 
 # (platform, account type, display-name suffix) — platforms from AccountsListResponseDTO.
 PRIMARY_ACCOUNTS = (

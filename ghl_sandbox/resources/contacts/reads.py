@@ -1,8 +1,4 @@
-"""Contact reads: search, get by id and the deprecated list.
-
-Every handler runs under the state lock so a concurrent write (or admin touch) never
-shows a half-updated contact or shifts a page mid-read.
-"""
+"""Contact reads: search, get by id and the deprecated list."""
 
 from __future__ import annotations
 
@@ -10,46 +6,32 @@ import bisect
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ghl_sandbox import contact_search, errors
-from ghl_sandbox.contact_views import detail_view, list_view, search_view
+from ghl_sandbox import errors
+from ghl_sandbox.model import lookups
+from ghl_sandbox.model.store import Location, StoredContact
+from ghl_sandbox.resources.contacts import search
+from ghl_sandbox.resources.contacts.views import detail_view, list_view, search_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.store import Location, StoredContact
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
 
 LIST_DEFAULT_LIMIT = 20
 LIST_MAX_LIMIT = 100
-CONTACT_NOT_FOUND = "Contact not found"
-
-
-def _location(runtime: SandboxRuntime, location_id: str) -> Location:
-    location = runtime.state.location(location_id)
-    if location is None:  # the location check already ran, so this is a token for a ghost
-        raise errors.forbidden(errors.LOCATION_FORBIDDEN)
-    return location
 
 
 def search_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
-    query = contact_search.parse(request.body)
-    with runtime.state.lock:
-        location = _location(runtime, query.location_id)
-        result = contact_search.execute(location, query, runtime.config.index_lag_ms)
-        contacts = [search_view(c, cursor) for c, cursor in result.contacts]
+    query = search.parse(request.body)
+    location = lookups.location(runtime, query.location_id)
+    result = search.execute(location, query, runtime.config.index_lag_ms)
+    contacts = [search_view(c, cursor) for c, cursor in result.contacts]
     body = {"contacts": contacts, "total": result.total, "traceId": request.trace_id}
     return ApiResponse(200, body, location_id=query.location_id)
 
 
 def get_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
-    contact_id = request.path_params["contactId"]
-    with runtime.state.lock:
-        contact = runtime.state.find_contact(contact_id)
-        if contact is None:
-            raise errors.bad_request(CONTACT_NOT_FOUND)
-        grant = request.grant
-        if grant is not None and grant.location_id != contact.location_id:
-            raise errors.forbidden(errors.LOCATION_FORBIDDEN)
-        body = {"contact": detail_view(contact)}
+    _, contact = lookups.owned_contact(runtime, request)
+    body = {"contact": detail_view(contact)}
     return ApiResponse(200, body, location_id=contact.location_id)
 
 
@@ -83,18 +65,17 @@ def list_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
         raise errors.unprocessable(f"limit must not be greater than {LIST_MAX_LIMIT}")
     start_after_raw, start_after_id = q.get("startAfter"), q.get("startAfterId")
     text = (q.get("query") or "").lower()
-    with runtime.state.lock:
-        location = _location(runtime, location_id)
-        ordered, keys = _newest_first(location)
-        if text:
-            pairs = [(c, k) for c, k in zip(ordered, keys, strict=True) if _matches(c, text)]
-            ordered, keys = [p[0] for p in pairs], [p[1] for p in pairs]
-        start = 0
-        if start_after_raw and start_after_id:
-            start_after = _int_param(start_after_raw, "startAfter", 0)
-            start = bisect.bisect_right(keys, (-start_after, _invert(start_after_id)))
-        page = ordered[start : start + limit]
-        contacts = [list_view(c) for c in page]
+    location = lookups.location(runtime, location_id)
+    ordered, keys = _newest_first(location)
+    if text:
+        pairs = [(c, k) for c, k in zip(ordered, keys, strict=True) if _matches(c, text)]
+        ordered, keys = [p[0] for p in pairs], [p[1] for p in pairs]
+    start = 0
+    if start_after_raw and start_after_id:
+        start_after = _int_param(start_after_raw, "startAfter", 0)
+        start = bisect.bisect_right(keys, (-start_after, _invert(start_after_id)))
+    page = ordered[start : start + limit]
+    contacts = [list_view(c) for c in page]
     total = len(ordered)
     current_page = start // limit + 1
     has_more = start + limit < total

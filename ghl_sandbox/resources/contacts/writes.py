@@ -1,8 +1,8 @@
 """Contact writes: create, upsert, update, delete, and tags (per contact and in bulk).
 
 Each handler validates its body against the spec DTO first (422 with ``message`` as an
-array), then changes the store under the state lock. Status codes and response keys are
-HighLevel's, including ``succeded`` (sic) and 201 on creates; see ``contact_changes`` for
+array), then changes the store (dispatch holds the state lock). Status codes and response
+keys are HighLevel's, including ``succeded`` (sic) and 201 on creates; see ``changes`` for
 the semantics (tags replaced on upsert/PUT, duplicate rule, custom-field write shape).
 """
 
@@ -11,30 +11,24 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ghl_sandbox import contact_changes, errors
-from ghl_sandbox.contact_views import created_view, detail_view
-from ghl_sandbox.handlers.contact_lookup import owned_contact
+from ghl_sandbox import errors
+from ghl_sandbox.model import lookups
+from ghl_sandbox.model.lookups import owned_contact
+from ghl_sandbox.model.store import Location, StoredContact
 from ghl_sandbox.request_validation import validate_body
+from ghl_sandbox.resources.contacts import changes
+from ghl_sandbox.resources.contacts.views import created_view, detail_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.store import Location, StoredContact
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
 
-CONTACT_NOT_FOUND = "Contact not found"
 _FIREBASE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
 
 
-def _body_location(runtime: SandboxRuntime, body: dict[str, Any]) -> Location:
-    location = runtime.state.location(body["locationId"])
-    if location is None:
-        raise errors.forbidden(errors.LOCATION_FORBIDDEN)
-    return location
-
-
 def _create(runtime: SandboxRuntime, location: Location, body: dict[str, Any]) -> StoredContact:
-    contact = contact_changes.new_contact(location, runtime.writes.new_id())
-    contact_changes.apply(location, contact, body)
+    contact = changes.new_contact(location, runtime.writes.new_id())
+    changes.apply(location, contact, body)
     location.contacts[contact.id] = contact
     location.changed()
     runtime.writes.count_create("contacts")
@@ -43,86 +37,80 @@ def _create(runtime: SandboxRuntime, location: Location, body: dict[str, Any]) -
 
 def create_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("CreateContactDto", request.body)
-    with runtime.state.lock:
-        location = _body_location(runtime, body)
-        rule = runtime.writes.rule(location.id)
-        if not rule.allow_duplicates:
-            match = contact_changes.find_match(location, body, rule)
-            if match is not None:
-                raise contact_changes.duplicate_error(*match)
-        contact = _create(runtime, location, body)
-        view = created_view(contact)
+    location = lookups.location(runtime, body["locationId"])
+    rule = runtime.writes.rule(location.id)
+    if not rule.allow_duplicates:
+        match = changes.find_match(location, body, rule)
+        if match is not None:
+            raise changes.duplicate_error(*match)
+    contact = _create(runtime, location, body)
+    view = created_view(contact)
     return ApiResponse(201, {"contact": view}, location_id=location.id)
 
 
 def upsert_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     """Update the contact matching email/phone (location's order), else create one."""
     body = validate_body("UpsertContactDto", request.body)
-    with runtime.state.lock:
-        location = _body_location(runtime, body)
-        rule = runtime.writes.rule(location.id)
-        force_new = rule.allow_duplicates and body.get("createNewIfDuplicateAllowed") is True
-        match = None if force_new else contact_changes.find_match(location, body, rule)
-        if match is None:
-            contact, created = _create(runtime, location, body), True
-        else:
-            contact, created = match[0], False
-            contact_changes.apply(location, contact, body)
-        view = detail_view(contact)
+    location = lookups.location(runtime, body["locationId"])
+    rule = runtime.writes.rule(location.id)
+    force_new = rule.allow_duplicates and body.get("createNewIfDuplicateAllowed") is True
+    match = None if force_new else changes.find_match(location, body, rule)
+    if match is None:
+        contact, created = _create(runtime, location, body), True
+    else:
+        contact, created = match[0], False
+        changes.apply(location, contact, body)
+    view = detail_view(contact)
     response = {"new": created, "contact": view, "traceId": request.trace_id}
     return ApiResponse(200, response, location_id=location.id)
 
 
 def update_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("UpdateContactDto", request.body)
-    with runtime.state.lock:
-        location, contact = owned_contact(runtime, request)
-        rule = runtime.writes.rule(location.id)
-        if not rule.allow_duplicates:
-            match = contact_changes.find_match(location, body, rule, exclude=contact.id)
-            if match is not None:
-                raise contact_changes.duplicate_error(*match)
-        contact_changes.apply(location, contact, body)
-        view = detail_view(contact)
+    location, contact = owned_contact(runtime, request)
+    rule = runtime.writes.rule(location.id)
+    if not rule.allow_duplicates:
+        match = changes.find_match(location, body, rule, exclude=contact.id)
+        if match is not None:
+            raise changes.duplicate_error(*match)
+    changes.apply(location, contact, body)
+    view = detail_view(contact)
     return ApiResponse(200, {"succeded": True, "contact": view}, location_id=location.id)
 
 
 def delete_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
-    with runtime.state.lock:
-        location, contact = owned_contact(runtime, request)
-        del location.contacts[contact.id]
-        location.forget_children(contact.id)
-        location.changed()
+    location, contact = owned_contact(runtime, request)
+    del location.contacts[contact.id]
+    location.forget_children(contact.id)
+    location.changed()
     return ApiResponse(200, {"succeded": True}, location_id=location.id)
 
 
 def _change_tags(location: Location, contact: StoredContact, tags: list[str], add: bool) -> None:
     current = contact.fields.get("tags", [])
-    wanted = contact_changes.normalise_tags(tags)
+    wanted = changes.normalise_tags(tags)
     if add:
-        updated = contact_changes.normalise_tags([*current, *wanted])
+        updated = changes.normalise_tags([*current, *wanted])
     else:
         updated = [tag for tag in current if tag not in wanted]
     if updated != current:
         contact.fields["tags"] = updated
-        contact_changes.touch(location, contact)
+        changes.touch(location, contact)
 
 
 def add_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("TagsDTO", request.body)
-    with runtime.state.lock:
-        location, contact = owned_contact(runtime, request)
-        _change_tags(location, contact, body["tags"], add=True)
-        tags = list(contact.fields["tags"])
+    location, contact = owned_contact(runtime, request)
+    _change_tags(location, contact, body["tags"], add=True)
+    tags = list(contact.fields["tags"])
     return ApiResponse(201, {"tags": tags}, location_id=location.id)
 
 
 def remove_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("TagsDTO", request.body)
-    with runtime.state.lock:
-        location, contact = owned_contact(runtime, request)
-        _change_tags(location, contact, body["tags"], add=False)
-        tags = list(contact.fields.get("tags", []))
+    location, contact = owned_contact(runtime, request)
+    _change_tags(location, contact, body["tags"], add=False)
+    tags = list(contact.fields.get("tags", []))
     return ApiResponse(200, {"tags": tags}, location_id=location.id)
 
 
@@ -168,20 +156,19 @@ def bulk_update_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiRespons
     body = validate_body("UpdateTagsDTO", request.body)
     if body.get("removeAllTags") is True and kind != "remove":
         raise errors.unprocessable("removeAllTags can only be used with remove type")
-    with runtime.state.lock:
-        location = _body_location(runtime, body)
-        responses = [
-            _bulk_one(runtime, location, contact_id, body, add=kind == "add")
-            for contact_id in body["contacts"]
-        ]
+    location = lookups.location(runtime, body["locationId"])
+    responses = [
+        _bulk_one(runtime, location, contact_id, body, add=kind == "add")
+        for contact_id in body["contacts"]
+    ]
     error_count = sum(1 for r in responses if r["type"] == "error")
     result = {"succeded": error_count == 0, "errorCount": error_count, "responses": responses}
     return ApiResponse(201, result, location_id=location.id)
 
 
 ROUTES = [
-    Route("POST", "/contacts/", create_contact),
-    Route("POST", "/contacts/upsert", upsert_contact),
+    Route("POST", "/contacts/", create_contact, creates="contacts"),
+    Route("POST", "/contacts/upsert", upsert_contact, creates="contacts"),
     Route("PUT", "/contacts/{contactId}", update_contact),
     Route("DELETE", "/contacts/{contactId}", delete_contact),
     Route("POST", "/contacts/{contactId}/tags", add_tags),

@@ -1,4 +1,4 @@
-"""``GET /contacts/business/{businessId}``: a business's contacts, paged by skip/limit.
+"""Businesses (company records): ``GET /contacts/business/{businessId}``, a business's contacts.
 
 This is the only contacts endpoint with offset paging (``limit`` default "25", ``skip``
 default "0", both typed string in the spec), so connectors need it to behave like a plain
@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ghl_sandbox import errors
-from ghl_sandbox.contact_views import list_view
-from ghl_sandbox.handlers.query_params import skip_limit_number
+from ghl_sandbox.model import lookups
+from ghl_sandbox.model.store import Location, StoredContact
+from ghl_sandbox.query_params import skip_limit_number
+from ghl_sandbox.registry import Family
+from ghl_sandbox.resources.contacts.views import list_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.store import Location, StoredContact
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -52,16 +54,21 @@ def business_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiRespon
         raise errors.unprocessable(f"limit must be between 1 and {MAX_LIMIT}")
     skip = skip_limit_number(q.get("skip"), "skip", 0)
     text = (q.get("query") or "").strip().lower()
-    with runtime.state.lock:
-        location = runtime.state.location(location_id)
-        if location is None:
-            raise errors.forbidden(errors.LOCATION_FORBIDDEN)
-        members = _members(location, request.path_params["businessId"])
-        if text:
-            members = [c for c in members if _matches(c, text)]
-        page = [list_view(c) for c in members[skip : skip + limit]]
-        body = {"contacts": page, "count": len(members)}
+    members = _members(lookups.location(runtime, location_id), request.path_params["businessId"])
+    if text:
+        members = [c for c in members if _matches(c, text)]
+    page = [list_view(c) for c in members[skip : skip + limit]]
+    body = {"contacts": page, "count": len(members)}
     return ApiResponse(200, body, location_id=location_id)
 
 
-ROUTES = [Route("GET", "/contacts/business/{businessId}", business_contacts)]
+def _linked_contacts(location: Location) -> int:
+    return sum(1 for c in location.contacts.values() if c.fields.get("businessId"))
+
+
+FAMILY = Family(
+    name="businesses",
+    routes=(Route("GET", "/contacts/business/{businessId}", business_contacts),),
+    counts={"businesses": lambda loc: len(loc.businesses), "business_contacts": _linked_contacts},
+    granted_scopes=("businesses.readonly", "businesses.write"),
+)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ghl_sandbox import errors, social_statistics
+from ghl_sandbox import errors
 from ghl_sandbox.clock import now_ms
-from ghl_sandbox.handlers.query_params import skip_limit_number
+from ghl_sandbox.model import lookups
+from ghl_sandbox.model.social import SocialTag
+from ghl_sandbox.model.store import Location
+from ghl_sandbox.query_params import skip_limit_number
+from ghl_sandbox.registry import Family
+from ghl_sandbox.resources.social_planner import statistics as social_statistics
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
-from ghl_sandbox.social import SocialTag
-from ghl_sandbox.store import Location
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -28,12 +31,10 @@ STAT_PLATFORMS = ("facebook", "instagram", "linkedin", "google", "pinterest", "y
 
 
 def _location(runtime: SandboxRuntime, location_id: str | None) -> Location:
+    """The path's (or ``?locationId=``'s) location; 422 when none is named."""
     if not location_id:
         raise errors.unprocessable("locationId should not be empty")
-    location = runtime.state.location(location_id)
-    if location is None:
-        raise errors.forbidden(errors.LOCATION_FORBIDDEN)
-    return location
+    return lookups.location(runtime, location_id)
 
 
 def _envelope(status: int, message: str, results: dict[str, Any]) -> dict[str, Any]:
@@ -42,12 +43,11 @@ def _envelope(status: int, message: str, results: dict[str, Any]) -> dict[str, A
 
 def list_accounts(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id = request.path_params["locationId"]
-    with runtime.state.lock:
-        location = _location(runtime, location_id)
-        results = {
-            "accounts": [a.to_api() for a in location.social_accounts.values()],
-            "groups": [g.to_api() for g in location.social_groups],
-        }
+    location = _location(runtime, location_id)
+    results = {
+        "accounts": [a.to_api() for a in location.social_accounts.values()],
+        "groups": [g.to_api() for g in location.social_groups],
+    }
     return ApiResponse(200, _envelope(200, "Fetched Accounts", results), location_id=location_id)
 
 
@@ -71,12 +71,11 @@ def list_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
         raise errors.unprocessable(f"limit must be between 1 and {TAGS_MAX_LIMIT}")
     skip = skip_limit_number(q.get("skip"), "skip", 0)
     text = (q.get("searchText") or "").strip().lower()
-    with runtime.state.lock:
-        location = _location(runtime, location_id)
-        tags = _ordered_tags(location)
-        if text:
-            tags = [t for t in tags if text in t.tag.lower()]
-        results = {"tags": [t.to_api() for t in tags[skip : skip + limit]], "count": len(tags)}
+    location = _location(runtime, location_id)
+    tags = _ordered_tags(location)
+    if text:
+        tags = [t for t in tags if text in t.tag.lower()]
+    results = {"tags": [t.to_api() for t in tags[skip : skip + limit]], "count": len(tags)}
     body = _envelope(200, "Fetched Tags by Location ID", results)
     return ApiResponse(200, body, location_id=location_id)
 
@@ -84,18 +83,15 @@ def list_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 def tags_by_ids(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     """Tags in the order asked for; ids that are unknown here are left out, not an error."""
     location_id = request.path_params["locationId"]
-    body = request.body if isinstance(request.body, dict) else {}
+    body = request.json_object()
     tag_ids = body.get("tagIds")
     if not isinstance(tag_ids, list) or not all(isinstance(i, str) for i in tag_ids):
         raise errors.unprocessable(
             "tagIds must be an array", "each value in tagIds must be a string"
         )
-    with runtime.state.lock:
-        location = _location(runtime, location_id)
-        found = [
-            location.social_tags[i] for i in dict.fromkeys(tag_ids) if i in location.social_tags
-        ]
-        results = {"tags": [t.to_api() for t in found], "count": len(found)}
+    location = _location(runtime, location_id)
+    found = [location.social_tags[i] for i in dict.fromkeys(tag_ids) if i in location.social_tags]
+    results = {"tags": [t.to_api() for t in found], "count": len(found)}
     return ApiResponse(
         201, _envelope(201, "Fetched Tags by Tag IDs", results), location_id=location_id
     )
@@ -104,7 +100,7 @@ def tags_by_ids(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 def statistics(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     """Last-7-days analytics of the selected accounts; unknown profile ids contribute nothing."""
     location_id = request.query.get("locationId")
-    body = request.body if isinstance(request.body, dict) else {}
+    body = request.json_object()
     profile_ids = body.get("profileIds")
     if (
         not isinstance(profile_ids, list)
@@ -123,14 +119,13 @@ def statistics(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
             + ", ".join(STAT_PLATFORMS)
         )
     wanted = set(profile_ids)
-    with runtime.state.lock:
-        location = _location(runtime, location_id)
-        accounts = [
-            a
-            for a in location.social_accounts.values()
-            if a.profile_id in wanted and (platforms is None or a.platform in platforms)
-        ]
-        results = social_statistics.build(runtime.config.seed, location.id, accounts, now_ms())
+    location = _location(runtime, location_id)
+    accounts = [
+        a
+        for a in location.social_accounts.values()
+        if a.profile_id in wanted and (platforms is None or a.platform in platforms)
+    ]
+    results = social_statistics.build(runtime.config.seed, location.id, accounts, now_ms())
     payload = {
         "results": results,
         "message": "Analytics Built Successfully",
@@ -139,9 +134,17 @@ def statistics(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     return ApiResponse(201, payload, location_id=location_id)
 
 
-ROUTES = [
-    Route("GET", "/social-media-posting/{locationId}/accounts", list_accounts),
-    Route("GET", "/social-media-posting/{locationId}/tags", list_tags),
-    Route("POST", "/social-media-posting/{locationId}/tags/details", tags_by_ids),
-    Route("POST", "/social-media-posting/statistics", statistics),
-]
+FAMILY = Family(
+    name="social_planner",
+    routes=(
+        Route("GET", "/social-media-posting/{locationId}/accounts", list_accounts),
+        Route("GET", "/social-media-posting/{locationId}/tags", list_tags),
+        Route("POST", "/social-media-posting/{locationId}/tags/details", tags_by_ids),
+        Route("POST", "/social-media-posting/statistics", statistics),
+    ),
+    counts={
+        "social_accounts": lambda loc: len(loc.social_accounts),
+        "social_tags": lambda loc: len(loc.social_tags),
+    },
+    granted_scopes=("socialplanner/tag.write",),
+)

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ghl_sandbox.contact_children import ContactChildren
-from ghl_sandbox.social import SocialAccount, SocialGroup, SocialTag
+from ghl_sandbox.model.children import ContactChildren
+from ghl_sandbox.model.social import SocialAccount, SocialGroup, SocialTag
 
 T = TypeVar("T")
 
-#: Builds the seeded tasks/notes/appointments of one seeded contact (see ``seed``).
+#: Builds the seeded tasks/notes/appointments of one seeded contact (see ``seed.children``).
 ChildrenSeeder = Callable[["Location", "StoredContact"], ContactChildren]
 
 
@@ -28,7 +28,8 @@ class StoredContact:
 
     ``fields`` holds every other attribute under its HighLevel name (the union of what the
     different endpoints return); the per-endpoint shapes are cut from it in
-    ``contact_views``. Absent attributes are simply missing keys, as in HighLevel output.
+    ``resources.contacts.views``. Absent attributes are simply missing keys, as in
+    HighLevel output.
     """
 
     id: str
@@ -176,7 +177,3 @@ class SandboxState:
             if found is not None:
                 return found
         return None
-
-    def all_contacts(self) -> Iterator[StoredContact]:
-        for loc in self.locations.values():
-            yield from loc.contacts.values()

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import random
 
-from ghl_sandbox.contact_children import (
+from ghl_sandbox.identifiers import new_id
+from ghl_sandbox.model.children import (
     ContactChildren,
     StoredAppointment,
     StoredNote,
     StoredTask,
 )
-from ghl_sandbox.identifiers import new_id
-from ghl_sandbox.store import Location, StoredContact
+from ghl_sandbox.model.store import Location, StoredContact
 
 DAY_MS = 86_400_000
 CALENDARS_PER_LOCATION = 4

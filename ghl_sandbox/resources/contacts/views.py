@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ghl_sandbox.clock import ms_to_iso
-from ghl_sandbox.store import StoredContact
+from ghl_sandbox.model.store import StoredContact
 
 
 def _lower(value: Any) -> str | None:

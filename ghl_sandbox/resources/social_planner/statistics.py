@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from typing import Any
 
-from ghl_sandbox.social import SocialAccount
+from ghl_sandbox.model.social import SocialAccount
 
 DAY_MS = 86_400_000
 WINDOW_DAYS = 7

@@ -22,7 +22,7 @@ from typing import Any
 
 from ghl_sandbox import errors
 from ghl_sandbox.clock import now_ms
-from ghl_sandbox.store import CustomFieldDefinition, Location, StoredContact
+from ghl_sandbox.model.store import CustomFieldDefinition, Location, StoredContact
 from ghl_sandbox.write_state import DuplicateRule
 
 DUPLICATE_MESSAGE = "This location does not allow duplicated contacts."

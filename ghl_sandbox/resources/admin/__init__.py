@@ -1,0 +1,9 @@
+"""The ``/_sandbox/`` control API (``controls``: faults, tokens, limits, stats; ``records``:
+counts and child-record edits), routed by the same router as HighLevel's operations."""
+
+from __future__ import annotations
+
+from ghl_sandbox.registry import Family
+from ghl_sandbox.resources.admin import controls, records
+
+FAMILY = Family(name="admin", routes=(*controls.ROUTES, *records.ROUTES))

@@ -1,0 +1,123 @@
+"""A contact's tasks: list, get, create, update, complete, delete.
+
+HighLevel serves tasks per contact and unpaged (the list declares no paging parameters
+and returns every task), which is why connectors fan out one request per contact. Bodies
+are checked against the spec DTOs (``CreateTaskParams``, ``UpdateTaskBody``,
+``UpdateTaskStatusParams``). Creates answer 201 and are counted in ``/_sandbox/stats`` so
+tests can prove a replayed load made no duplicates. Task writes do not move the contact's
+``dateUpdated`` (a task is not a contact field).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ghl_sandbox import errors
+from ghl_sandbox.clock import parse_instant
+from ghl_sandbox.model.children import StoredTask
+from ghl_sandbox.model.lookups import contact_children, task_of
+from ghl_sandbox.model.store import Location
+from ghl_sandbox.registry import ChildKind, Family
+from ghl_sandbox.request_validation import validate_body
+from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
+
+if TYPE_CHECKING:
+    from ghl_sandbox.runtime import SandboxRuntime
+
+DAY_MS = 86_400_000
+
+
+def list_tasks(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    location_id, children = contact_children(runtime, request)
+    body = {"tasks": [t.to_api() for t in children.tasks.values()]}
+    return ApiResponse(200, body, location_id=location_id)
+
+
+def get_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    location_id, children = contact_children(runtime, request)
+    body = {"task": task_of(children, request).to_api()}
+    return ApiResponse(200, body, location_id=location_id)
+
+
+def _due_ms(value: Any) -> int:
+    try:
+        return parse_instant(value)
+    except (ValueError, TypeError):
+        raise errors.unprocessable("dueDate must be a valid ISO 8601 date string") from None
+
+
+def _apply_task(task: StoredTask, body: dict[str, Any]) -> None:
+    if "title" in body:
+        task.title = body["title"]
+    if "body" in body:
+        task.body = body["body"] or ""
+    if "dueDate" in body:
+        task.due_ms = _due_ms(body["dueDate"])
+    if "completed" in body:
+        task.completed = bool(body["completed"])
+    if "assignedTo" in body:
+        task.assigned_to = body["assignedTo"]
+
+
+def create_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = validate_body("CreateTaskParams", request.body)
+    due = _due_ms(body["dueDate"])
+    location_id, children = contact_children(runtime, request)
+    task = StoredTask(runtime.writes.new_id(), request.path_params["contactId"], "", "", due, False)
+    _apply_task(task, body)
+    children.tasks[task.id] = task
+    runtime.writes.count_create("tasks")
+    return ApiResponse(201, {"task": task.to_api()}, location_id=location_id)
+
+
+def update_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = validate_body("UpdateTaskBody", request.body)
+    location_id, children = contact_children(runtime, request)
+    task = task_of(children, request)
+    _apply_task(task, body)
+    return ApiResponse(200, {"task": task.to_api()}, location_id=location_id)
+
+
+def complete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    body = validate_body("UpdateTaskStatusParams", request.body)
+    location_id, children = contact_children(runtime, request)
+    task = task_of(children, request)
+    task.completed = bool(body["completed"])
+    return ApiResponse(200, {"task": task.to_api()}, location_id=location_id)
+
+
+def delete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    location_id, children = contact_children(runtime, request)
+    del children.tasks[task_of(children, request).id]
+    return ApiResponse(200, {"succeded": True}, location_id=location_id)
+
+
+# -- /_sandbox/touch-children ------------------------------------------------------------
+
+
+def _admin_task(
+    task_id: str, contact_id: str, _: Location, user: str | None, stamp: int
+) -> StoredTask:
+    return StoredTask(
+        task_id, contact_id, "Admin follow-up", "Added by the sandbox admin API.",
+        stamp + 7 * DAY_MS, False, user,
+    )  # fmt: skip
+
+
+def _toggle_completed(task: StoredTask, _: int) -> None:
+    task.completed = not task.completed
+
+
+FAMILY = Family(
+    name="tasks",
+    routes=(
+        Route("GET", "/contacts/{contactId}/tasks", list_tasks),
+        Route("GET", "/contacts/{contactId}/tasks/{taskId}", get_task),
+        Route("POST", "/contacts/{contactId}/tasks", create_task, creates="tasks"),
+        Route("PUT", "/contacts/{contactId}/tasks/{taskId}", update_task),
+        Route("PUT", "/contacts/{contactId}/tasks/{taskId}/completed", complete_task),
+        Route("DELETE", "/contacts/{contactId}/tasks/{taskId}", delete_task),
+    ),
+    child_kind=ChildKind("tasks", lambda c: c.tasks, _admin_task, _toggle_completed),
+    granted_scopes=("locations/tasks.readonly",),
+)
