@@ -1,9 +1,10 @@
 """Bearer authentication: static tokens, and OAuth with single-use refresh tokens.
 
-Both are ``requests`` auth objects, so the tap's singer-sdk streams and the target's
-sinks attach them the same way. ``OAuthRefreshAuth`` refreshes ahead of expiry and once
-after a 401, always through the ``TokenStore`` lock, and saves every new pair before it
-uses it (see token_store.py for why).
+Both are ``requests`` auth objects with an httpx-style ``auth_flow``: the client sends
+what the flow yields and hands back the answer, so refresh-on-401 lives with the
+credentials rather than in the client's loop. ``OAuthRefreshAuth`` refreshes ahead of
+expiry and once after a 401, always through the ``TokenStore`` lock, and saves every new
+pair before it uses it (see token_store.py for why).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Generator
 from typing import Any
 
 import requests
 from requests.auth import AuthBase
 
 from ghl_api.errors import AuthError, TokenStoreError
-from ghl_api.responses import body_of, error_message, maybe_sent
+from ghl_api.responses import auth_failure_kind, body_of, error_message, maybe_sent
 from ghl_api.token_store import TokenSet, TokenStore, fingerprint
 
 logger = logging.getLogger("ghl_api.auth")
@@ -27,10 +29,42 @@ logger = logging.getLogger("ghl_api.auth")
 REFRESH_MARGIN_S = 300.0
 
 
-class StaticTokenAuth(AuthBase):
-    """A Private Integration Token or an OAuth access token the caller manages."""
+#: What an auth flow yields (a request to send) and receives (its answer).
+AuthFlow = Generator[requests.PreparedRequest, requests.Response, None]
+
+
+class BearerAuth(AuthBase):
+    """Bearer credentials that may be able to refresh themselves once after a 401."""
 
     can_refresh = False
+
+    def refresh(self, rejected_token: str | None = None) -> None:
+        raise AuthError("a static access token cannot be refreshed")
+
+    def describe_rejection(self) -> str:
+        raise NotImplementedError
+
+    def auth_flow(self, request: requests.PreparedRequest) -> AuthFlow:
+        """Yield ``request`` authenticated; after a 401 for a bad token, refresh once and
+        yield it again with the new token. Any other answer ends the flow."""
+        attempt = self(request.copy())
+        response = yield attempt
+        if self.can_refresh and _token_rejected(response):
+            self.refresh(rejected_token=_bearer_of(attempt))
+            yield self(request.copy())
+
+
+def _token_rejected(response: requests.Response) -> bool:
+    status = response.status_code
+    return status == 401 and auth_failure_kind(status, error_message(response)) is None
+
+
+def _bearer_of(request: requests.PreparedRequest) -> str:
+    return (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+
+
+class StaticTokenAuth(BearerAuth):
+    """A Private Integration Token or an OAuth access token the caller manages."""
 
     def __init__(self, token: str) -> None:
         self._token = token
@@ -39,9 +73,6 @@ class StaticTokenAuth(AuthBase):
         request.headers["Authorization"] = f"Bearer {self._token}"
         return request
 
-    def refresh(self, rejected_token: str | None = None) -> None:  # pragma: no cover - never
-        raise AuthError("a static access token cannot be refreshed")
-
     def describe_rejection(self) -> str:
         return (
             "HighLevel rejected the access token (invalid, revoked or expired). Private "
@@ -49,7 +80,7 @@ class StaticTokenAuth(AuthBase):
         )
 
 
-class OAuthRefreshAuth(AuthBase):
+class OAuthRefreshAuth(BearerAuth):
     """OAuth 2.0 refresh-token flow with a persistent, locked token store."""
 
     can_refresh = True
