@@ -12,12 +12,15 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from ghl_api.client import GHLClient
 from ghl_api.errors import ConfigError, DailyLimitExhausted, MissingScopeError
-from ghl_api.settings import CONNECTION_PROPERTIES, build_client, validate_connection
+from ghl_api.settings import build_client, connection_settings, validate_connection
 from tap_ghl.streams import STREAM_TYPES
 from tap_ghl.streams.contacts import MAX_PAGE_SIZE
 
 TAP_PROPERTIES = th.PropertiesList(
-    *CONNECTION_PROPERTIES.wrapped.values(),
+    *(
+        th.Property(key, th.CustomType(schema), required=required)
+        for key, schema, required in connection_settings()
+    ),
     th.Property(
         "start_date",
         th.DateTimeType,
