@@ -56,7 +56,6 @@ class RateLimitPacer:
         self.daily_remaining: int | None = None
         self.daily_limit: int | None = None
         self.waited_s = 0.0
-        self.requests_sent = 0
         self._clock = clock
         self._sleep = sleep
         self._sent: deque[float] = deque()
@@ -80,7 +79,6 @@ class RateLimitPacer:
                 self._trim(now)
                 if len(self._sent) < self._capacity:
                     self._sent.append(now)
-                    self.requests_sent += 1
                     if self.daily_remaining is not None:
                         self.daily_remaining -= 1
                     return
