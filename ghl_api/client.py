@@ -23,7 +23,7 @@ import requests
 from ghl_api import API_VERSION
 from ghl_api.auth import BearerAuth
 from ghl_api.failures import answered_error, unsuccessful
-from ghl_api.pacing import RateLimitPacer
+from ghl_api.pacing import RateLimitPacer, Slot
 from ghl_api.responses import unreadable_json
 from ghl_api.retry import (
     RETRYABLE_ERRORS,
@@ -46,6 +46,7 @@ class _Exchange:
     failures: int = 0
     rate_limit_waits: int = 0
     backoff_s: float = 0.0
+    slot: Slot | None = None  # the pacer's slot of the latest attempt
 
 
 class GHLClient:
@@ -144,7 +145,7 @@ class GHLClient:
         while True:
             response = None
             try:
-                response = self._transmit(request)
+                response = self._transmit(request, exchange)
             except RETRYABLE_ERRORS as exc:
                 exchange.failures += 1
                 decision = self.retry.for_error(
@@ -159,12 +160,18 @@ class GHLClient:
                     return response
             self._wait_or_raise(decision, exchange, response)
 
-    def _transmit(self, request: requests.PreparedRequest) -> requests.Response:
+    def _transmit(
+        self, request: requests.PreparedRequest, exchange: _Exchange
+    ) -> requests.Response:
         """One paced HTTP exchange; a 2xx whose JSON cannot be read raises ``BrokenBody``."""
-        self.pacer.acquire()
+        exchange.slot = slot = self.pacer.acquire(in_flight=True)
         self.stats["requests"] += 1
-        response = self.session.send(request, timeout=self.timeout)
-        self.pacer.observe(response.headers)
+        try:
+            response = self.session.send(request, timeout=self.timeout)
+        except BaseException:
+            self.pacer.release(slot)
+            raise
+        self.pacer.observe(response.headers, slot)
         if 200 <= response.status_code < 300:
             problem = unreadable_json(response)
             if problem:
@@ -199,7 +206,7 @@ class GHLClient:
         if response is not None and response.status_code == 429:
             # Nothing was processed, so even a POST is safe to send again; the pacer
             # knows how long the shared window stays full.
-            wait = self.pacer.penalise()
+            wait = self.pacer.penalise(exchange.slot)
             logger.info("Burst limit reached; waiting %.1fs before %s", wait, exchange.operation)
             return
         self.stats["retries"] += 1
