@@ -178,48 +178,7 @@ class OAuthRefreshAuth(BearerAuth):
             self._tokens = self._redeem(stored)
 
     def _redeem(self, current: TokenSet) -> TokenSet:
-        form = {
-            "client_id": self.client_id,
-            "client_secret": self._client_secret,
-            "grant_type": "refresh_token",
-            "refresh_token": current.refresh_token,
-            "user_type": self.user_type,
-        }
-        try:
-            response = self._session.post(
-                self.token_url,
-                data=form,
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if maybe_sent(exc):
-                raise AuthError(
-                    "The token refresh got no answer after it was sent: HighLevel may have "
-                    "used up the refresh token. Run again; if it then fails with 'invalid "
-                    "grant', re-authorize the app and set a new `refresh_token`."
-                ) from None
-            raise AuthError(f"Cannot reach the token endpoint {self.token_url}.") from None
-        body = body_of(response)
-        if response.status_code >= 400:
-            message = error_message(response)
-            if response.status_code in (400, 401) and "grant" in str(message).lower():
-                raise AuthError(
-                    "HighLevel refused the refresh token (invalid, expired or already used): "
-                    f"{message}. Re-authorize the app, set `refresh_token` to the new token "
-                    "and keep `token_store_path` so rotated tokens are saved.",
-                    status=response.status_code,
-                )
-            raise AuthError(
-                f"The token refresh failed with HTTP {response.status_code}: {message}",
-                status=response.status_code,
-            )
-        if (
-            not isinstance(body, dict)
-            or not body.get("access_token")
-            or not body.get("refresh_token")
-        ):
-            raise AuthError("The token endpoint answered without access_token/refresh_token.")
+        body = self._post_refresh(current.refresh_token)
         now = self._clock()
         lifetime = float(body.get("expires_in") or 86399)
         new = TokenSet(
@@ -237,3 +196,53 @@ class OAuthRefreshAuth(BearerAuth):
         self.refresh_count += 1
         logger.info("Refreshed the HighLevel access token; saved the rotated pair.")
         return new
+
+    def _post_refresh(self, refresh_token: str) -> dict[str, Any]:
+        """Redeem ``refresh_token`` once (never retried: it is single-use); the answer body."""
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "user_type": self.user_type,
+        }
+        try:
+            response = self._session.post(
+                self.token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            if maybe_sent(exc):
+                raise AuthError(
+                    "The token refresh got no answer after it was sent: HighLevel may have "
+                    "used up the refresh token. Run again; if it then fails with 'invalid "
+                    "grant', re-authorize the app and set a new `refresh_token`."
+                ) from None
+            raise AuthError(f"Cannot reach the token endpoint {self.token_url}.") from None
+        if response.status_code >= 400:
+            raise _refresh_refused(response)
+        body = body_of(response)
+        if (
+            not isinstance(body, dict)
+            or not body.get("access_token")
+            or not body.get("refresh_token")
+        ):
+            raise AuthError("The token endpoint answered without access_token/refresh_token.")
+        return body
+
+
+def _refresh_refused(response: requests.Response) -> AuthError:
+    message = error_message(response)
+    if response.status_code in (400, 401) and "grant" in str(message).lower():
+        return AuthError(
+            "HighLevel refused the refresh token (invalid, expired or already used): "
+            f"{message}. Re-authorize the app, set `refresh_token` to the new token "
+            "and keep `token_store_path` so rotated tokens are saved.",
+            status=response.status_code,
+        )
+    return AuthError(
+        f"The token refresh failed with HTTP {response.status_code}: {message}",
+        status=response.status_code,
+    )
