@@ -1,9 +1,10 @@
 """Bearer authentication: static tokens, and OAuth with single-use refresh tokens.
 
-Both are ``requests`` auth objects, so the tap's singer-sdk streams and the target's
-sinks attach them the same way. ``OAuthRefreshAuth`` refreshes ahead of expiry and once
-after a 401, always through the ``TokenStore`` lock, and saves every new pair before it
-uses it (see token_store.py for why).
+Both are ``requests`` auth objects with an httpx-style ``auth_flow``: the client sends
+what the flow yields and hands back the answer, so refresh-on-401 lives with the
+credentials rather than in the client's loop. ``OAuthRefreshAuth`` refreshes ahead of
+expiry and once after a 401, always through the ``TokenStore`` lock, and saves every new
+pair before it uses it (see token_store.py for why).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Generator
 from typing import Any
 
 import requests
 from requests.auth import AuthBase
 
 from ghl_api.errors import AuthError, TokenStoreError
-from ghl_api.responses import body_of, error_message, maybe_sent
+from ghl_api.responses import auth_failure_kind, body_of, error_message, maybe_sent
 from ghl_api.token_store import TokenSet, TokenStore, fingerprint
 
 logger = logging.getLogger("ghl_api.auth")
@@ -27,10 +29,42 @@ logger = logging.getLogger("ghl_api.auth")
 REFRESH_MARGIN_S = 300.0
 
 
-class StaticTokenAuth(AuthBase):
-    """A Private Integration Token or an OAuth access token the caller manages."""
+#: What an auth flow yields (a request to send) and receives (its answer).
+AuthFlow = Generator[requests.PreparedRequest, requests.Response, None]
+
+
+class BearerAuth(AuthBase):
+    """Bearer credentials that may be able to refresh themselves once after a 401."""
 
     can_refresh = False
+
+    def refresh(self, rejected_token: str | None = None) -> None:
+        raise AuthError("a static access token cannot be refreshed")
+
+    def describe_rejection(self) -> str:
+        raise NotImplementedError
+
+    def auth_flow(self, request: requests.PreparedRequest) -> AuthFlow:
+        """Yield ``request`` authenticated; after a 401 for a bad token, refresh once and
+        yield it again with the new token. Any other answer ends the flow."""
+        attempt = self(request.copy())
+        response = yield attempt
+        if self.can_refresh and _token_rejected(response):
+            self.refresh(rejected_token=_bearer_of(attempt))
+            yield self(request.copy())
+
+
+def _token_rejected(response: requests.Response) -> bool:
+    status = response.status_code
+    return status == 401 and auth_failure_kind(status, error_message(response)) is None
+
+
+def _bearer_of(request: requests.PreparedRequest) -> str:
+    return (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+
+
+class StaticTokenAuth(BearerAuth):
+    """A Private Integration Token or an OAuth access token the caller manages."""
 
     def __init__(self, token: str) -> None:
         self._token = token
@@ -39,9 +73,6 @@ class StaticTokenAuth(AuthBase):
         request.headers["Authorization"] = f"Bearer {self._token}"
         return request
 
-    def refresh(self, rejected_token: str | None = None) -> None:  # pragma: no cover - never
-        raise AuthError("a static access token cannot be refreshed")
-
     def describe_rejection(self) -> str:
         return (
             "HighLevel rejected the access token (invalid, revoked or expired). Private "
@@ -49,7 +80,7 @@ class StaticTokenAuth(AuthBase):
         )
 
 
-class OAuthRefreshAuth(AuthBase):
+class OAuthRefreshAuth(BearerAuth):
     """OAuth 2.0 refresh-token flow with a persistent, locked token store."""
 
     can_refresh = True
@@ -147,48 +178,7 @@ class OAuthRefreshAuth(AuthBase):
             self._tokens = self._redeem(stored)
 
     def _redeem(self, current: TokenSet) -> TokenSet:
-        form = {
-            "client_id": self.client_id,
-            "client_secret": self._client_secret,
-            "grant_type": "refresh_token",
-            "refresh_token": current.refresh_token,
-            "user_type": self.user_type,
-        }
-        try:
-            response = self._session.post(
-                self.token_url,
-                data=form,
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if maybe_sent(exc):
-                raise AuthError(
-                    "The token refresh got no answer after it was sent: HighLevel may have "
-                    "used up the refresh token. Run again; if it then fails with 'invalid "
-                    "grant', re-authorize the app and set a new `refresh_token`."
-                ) from None
-            raise AuthError(f"Cannot reach the token endpoint {self.token_url}.") from None
-        body = body_of(response)
-        if response.status_code >= 400:
-            message = error_message(response)
-            if response.status_code in (400, 401) and "grant" in str(message).lower():
-                raise AuthError(
-                    "HighLevel refused the refresh token (invalid, expired or already used): "
-                    f"{message}. Re-authorize the app, set `refresh_token` to the new token "
-                    "and keep `token_store_path` so rotated tokens are saved.",
-                    status=response.status_code,
-                )
-            raise AuthError(
-                f"The token refresh failed with HTTP {response.status_code}: {message}",
-                status=response.status_code,
-            )
-        if (
-            not isinstance(body, dict)
-            or not body.get("access_token")
-            or not body.get("refresh_token")
-        ):
-            raise AuthError("The token endpoint answered without access_token/refresh_token.")
+        body = self._post_refresh(current.refresh_token)
         now = self._clock()
         lifetime = float(body.get("expires_in") or 86399)
         new = TokenSet(
@@ -206,3 +196,53 @@ class OAuthRefreshAuth(AuthBase):
         self.refresh_count += 1
         logger.info("Refreshed the HighLevel access token; saved the rotated pair.")
         return new
+
+    def _post_refresh(self, refresh_token: str) -> dict[str, Any]:
+        """Redeem ``refresh_token`` once (never retried: it is single-use); the answer body."""
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "user_type": self.user_type,
+        }
+        try:
+            response = self._session.post(
+                self.token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            if maybe_sent(exc):
+                raise AuthError(
+                    "The token refresh got no answer after it was sent: HighLevel may have "
+                    "used up the refresh token. Run again; if it then fails with 'invalid "
+                    "grant', re-authorize the app and set a new `refresh_token`."
+                ) from None
+            raise AuthError(f"Cannot reach the token endpoint {self.token_url}.") from None
+        if response.status_code >= 400:
+            raise _refresh_refused(response)
+        body = body_of(response)
+        if (
+            not isinstance(body, dict)
+            or not body.get("access_token")
+            or not body.get("refresh_token")
+        ):
+            raise AuthError("The token endpoint answered without access_token/refresh_token.")
+        return body
+
+
+def _refresh_refused(response: requests.Response) -> AuthError:
+    message = error_message(response)
+    if response.status_code in (400, 401) and "grant" in str(message).lower():
+        return AuthError(
+            "HighLevel refused the refresh token (invalid, expired or already used): "
+            f"{message}. Re-authorize the app, set `refresh_token` to the new token "
+            "and keep `token_store_path` so rotated tokens are saved.",
+            status=response.status_code,
+        )
+    return AuthError(
+        f"The token refresh failed with HTTP {response.status_code}: {message}",
+        status=response.status_code,
+    )

@@ -1,16 +1,18 @@
 """One HTTP client for every HighLevel call the tap and the target make.
 
-``GHLClient.send`` is the single choke point: it paces the request, authenticates it,
-retries what is safe to retry, refreshes an OAuth token once on a 401, and turns every
-other failure into a typed error from errors.py. Safety rule for retries: a request
-that may have reached HighLevel is only re-sent if it is idempotent; a POST that timed
-out or drew a 5xx raises ``OutcomeUnknown`` so the caller can reconcile instead.
+``GHLClient.send`` is the single choke point, and it only composes small parts: the
+pacer waits for a free slot, the auth flow authenticates (and refreshes an OAuth token
+once after a 401), the transport sends, the ``RetryPolicy`` decides whether a failure is
+worth another try, and failures.py turns what is left into a typed error. Safety rule
+for retries: a request that may have reached HighLevel is only re-sent if it is
+idempotent; a POST that timed out or drew a 5xx raises ``OutcomeUnknown`` so the caller
+can reconcile instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,25 +21,32 @@ from urllib.parse import urlsplit
 import requests
 
 from ghl_api import API_VERSION
-from ghl_api.auth import OAuthRefreshAuth, StaticTokenAuth
-from ghl_api.errors import (
-    AuthError,
-    CompanyTokenError,
-    MissingScopeError,
-    OutcomeUnknown,
-    RequestRejected,
-    TransientError,
-    WrongLocationError,
+from ghl_api.auth import BearerAuth
+from ghl_api.failures import answered_error, unsuccessful
+from ghl_api.pacing import RateLimitPacer, Slot
+from ghl_api.responses import unreadable_json
+from ghl_api.retry import (
+    RETRYABLE_ERRORS,
+    BrokenBody,
+    Decision,
+    RetryPolicy,
+    Verdict,
+    is_idempotent,
 )
-from ghl_api.openapi import required_scope
-from ghl_api.pacing import RateLimitPacer
-from ghl_api.responses import body_of, error_message, maybe_sent
 
 logger = logging.getLogger("ghl_api.client")
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-#: Status codes worth another try for an idempotent request.
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+@dataclasses.dataclass
+class _Exchange:
+    """What the retries of one ``send`` have used up so far."""
+
+    operation: str  # "METHOD /path": names the endpoint without query string or token
+    idempotent: bool
+    failures: int = 0
+    rate_limit_waits: int = 0
+    backoff_s: float = 0.0
+    slot: Slot | None = None  # the pacer's slot of the latest attempt
 
 
 class GHLClient:
@@ -47,18 +56,17 @@ class GHLClient:
         self,
         *,
         api_url: str,
-        auth: StaticTokenAuth | OAuthRefreshAuth,
+        auth: BearerAuth,
         location_id: str,
         pacer: RateLimitPacer,
         user_agent: str = "ghl-connectors",
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (10.0, 60.0),
-        max_attempts: int = 5,
-        backoff_base_s: float = 1.0,
-        backoff_cap_s: float = 60.0,
-        max_rate_limit_waits: int = 20,
+        retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        **retry_overrides: Any,
     ) -> None:
+        """``retry_overrides`` (``max_attempts``, ``backoff_base_s``, …) adjust ``retry``."""
         self.api_url = api_url.rstrip("/")
         self.auth = auth
         self.location_id = location_id
@@ -66,10 +74,7 @@ class GHLClient:
         self.user_agent = user_agent
         self.session = session or requests.Session()
         self.timeout = timeout
-        self.max_attempts = max_attempts
-        self.backoff_base_s = backoff_base_s
-        self.backoff_cap_s = backoff_cap_s
-        self.max_rate_limit_waits = max_rate_limit_waits
+        self.retry = dataclasses.replace(retry or RetryPolicy(), **retry_overrides)
         self._sleep = sleep
         self.stats: dict[str, int] = {"requests": 0, "retries": 0, "rate_limited": 0}
 
@@ -111,107 +116,106 @@ class GHLClient:
     ) -> requests.Response:
         """Send a prepared request under the pacing, retry and error rules above."""
         method = (prepared.method or "GET").upper()
-        if idempotent is None:
-            idempotent = method in IDEMPOTENT_METHODS
-        path = urlsplit(prepared.url or "").path
-        operation = f"{method} {path}"
-        failures = 0
-        rate_limit_waits = 0
-        refreshed = False
+        exchange = _Exchange(
+            operation=f"{method} {urlsplit(prepared.url or '').path}",
+            idempotent=is_idempotent(method, idempotent),
+        )
+        flow = self.auth.auth_flow(prepared)
+        request = next(flow)
         while True:
-            self.pacer.acquire()
-            attempt = prepared.copy()
-            self.auth(attempt)
-            self.stats["requests"] += 1
+            response = self._send_with_retries(request, exchange)
             try:
-                response = self.session.send(attempt, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                cause = type(exc).__name__
-                if not maybe_sent(exc) or idempotent:
-                    failures += 1
-                    if failures >= self.max_attempts:
-                        raise TransientError(
-                            f"{operation} failed {failures} times; last error: {cause}"
-                        ) from None
-                    self._backoff(failures, operation, cause)
-                    continue
-                raise OutcomeUnknown(operation, cause) from None
+                request = flow.send(response)
+            except StopIteration:
+                break
+        if response.status_code < 400:
+            return response
+        raise answered_error(
+            response,
+            exchange.operation,
+            idempotent=exchange.idempotent,
+            location_id=self.location_id,
+            rejection=self.auth.describe_rejection(),
+        )
 
-            self.pacer.observe(response.headers)
-            status = response.status_code
-            if status < 400:
-                return response
-            if status == 429:
-                if self.pacer.daily_remaining is not None and self.pacer.daily_remaining <= 0:
-                    raise self.pacer.daily_exhausted()
-                rate_limit_waits += 1
-                self.stats["rate_limited"] += 1
-                if rate_limit_waits > self.max_rate_limit_waits:
-                    raise TransientError(f"{operation} kept drawing HTTP 429")
-                wait = self.pacer.penalise()
-                logger.info("Burst limit reached; waiting %.1fs before %s", wait, operation)
-                continue  # nothing was processed, so even a POST is safe to send again
-            if status in (401, 403):
-                message = error_message(response)
-                kind = _classify_auth(status, message)
-                if kind is None and status == 401 and self.auth.can_refresh and not refreshed:
-                    refreshed = True
-                    sent_token = (attempt.headers.get("Authorization") or "")[7:]
-                    self.auth.refresh(rejected_token=sent_token)
-                    continue
-                raise self._auth_error(kind, status, message, method, path)
-            if status >= 500:
-                if not idempotent:
-                    raise OutcomeUnknown(operation, f"HTTP {status}")
-                failures += 1
-                if failures >= self.max_attempts:
-                    raise TransientError(
-                        f"{operation} failed {failures} times; last answer HTTP {status}: "
-                        f"{error_message(response)}"
-                    )
-                self._backoff(failures, operation, f"HTTP {status}")
-                continue
-            raise RequestRejected(status, error_message(response), body_of(response), operation)
+    def _send_with_retries(
+        self, request: requests.PreparedRequest, exchange: _Exchange
+    ) -> requests.Response:
+        """The answer to ``request`` that retrying cannot improve (any status), or raise."""
+        while True:
+            response = None
+            try:
+                response = self._transmit(request, exchange)
+            except RETRYABLE_ERRORS as exc:
+                exchange.failures += 1
+                decision = self.retry.for_error(
+                    exc,
+                    idempotent=exchange.idempotent,
+                    attempt=exchange.failures,
+                    waited_s=exchange.backoff_s,
+                )
+            else:
+                decision = self._judge(response, exchange)
+                if decision.verdict is Verdict.FINAL:
+                    return response
+            self._wait_or_raise(decision, exchange, response)
 
-    def _backoff(self, failures: int, operation: str, cause: str) -> None:
-        # Exponential backoff with full jitter: spreads retries of parallel workers.
-        ceiling = min(self.backoff_cap_s, self.backoff_base_s * (2 ** (failures - 1)))
-        wait = random.uniform(ceiling / 2, ceiling)
+    def _transmit(
+        self, request: requests.PreparedRequest, exchange: _Exchange
+    ) -> requests.Response:
+        """One paced HTTP exchange; a 2xx whose JSON cannot be read raises ``BrokenBody``."""
+        exchange.slot = slot = self.pacer.acquire(in_flight=True)
+        self.stats["requests"] += 1
+        try:
+            response = self.session.send(request, timeout=self.timeout)
+        except BaseException:
+            self.pacer.release(slot)
+            raise
+        self.pacer.observe(response.headers, slot)
+        if 200 <= response.status_code < 300:
+            problem = unreadable_json(response)
+            if problem:
+                raise BrokenBody(f"HTTP {response.status_code} with {problem}")
+        return response
+
+    def _judge(self, response: requests.Response, exchange: _Exchange) -> Decision:
+        status = response.status_code
+        if status == 429:
+            if self.pacer.daily_remaining is not None and self.pacer.daily_remaining <= 0:
+                raise self.pacer.daily_exhausted()
+            exchange.rate_limit_waits += 1
+            self.stats["rate_limited"] += 1
+            return self.retry.for_status(
+                status, idempotent=exchange.idempotent, attempt=exchange.rate_limit_waits
+            )
+        if status < 500:
+            return Decision(Verdict.FINAL, f"HTTP {status}")
+        exchange.failures += 1
+        return self.retry.for_status(
+            status,
+            idempotent=exchange.idempotent,
+            attempt=exchange.failures,
+            waited_s=exchange.backoff_s,
+        )
+
+    def _wait_or_raise(
+        self, decision: Decision, exchange: _Exchange, response: requests.Response | None
+    ) -> None:
+        if not decision.retry:
+            raise unsuccessful(decision, exchange.operation, exchange.failures, response)
+        if response is not None and response.status_code == 429:
+            # Nothing was processed, so even a POST is safe to send again; the pacer
+            # knows how long the shared window stays full.
+            wait = self.pacer.penalise(exchange.slot)
+            logger.info("Burst limit reached; waiting %.1fs before %s", wait, exchange.operation)
+            return
         self.stats["retries"] += 1
-        logger.warning("%s: %s; retry %d in %.1fs", operation, cause, failures, wait)
-        self._sleep(wait)
-
-    def _auth_error(
-        self, kind: str | None, status: int, message: str, method: str, path: str
-    ) -> AuthError:
-        operation = f"{method} {path}"
-        if kind == "missing_scope":
-            return MissingScopeError(required_scope(method, path), operation, status=status)
-        if kind == "wrong_location":
-            return WrongLocationError(
-                f"The token has no access to location `{self.location_id}` (config key "
-                "`location_id`): it was issued for another sub-account.",
-                status=status,
-            )
-        if kind == "company_token":
-            return CompanyTokenError(
-                "This is an agency (Company) token; sub-account endpoints need a Location "
-                "token: use a sub-account Private Integration Token, or exchange it with "
-                "POST /oauth/locationToken.",
-                status=status,
-            )
-        if status == 403:
-            return AuthError(f"HighLevel refused {operation} (HTTP 403): {message}", status=status)
-        return AuthError(self.auth.describe_rejection(), status=status)
-
-
-def _classify_auth(status: int, message: str) -> str | None:
-    """Name the cause of a 401/403 from HighLevel's message; None means 'bad token'."""
-    text = message.lower()
-    if "scope" in text and "authclass" not in text:
-        return "missing_scope"
-    if "access to this location" in text or ("location" in text and status == 403):
-        return "wrong_location"
-    if "authclass" in text or "user type mismatch" in text:
-        return "company_token"
-    return None
+        exchange.backoff_s += decision.delay_s
+        logger.warning(
+            "%s: %s; retry %d in %.1fs",
+            exchange.operation,
+            decision.cause,
+            exchange.failures,
+            decision.delay_s,
+        )
+        self._sleep(decision.delay_s)

@@ -3,19 +3,31 @@
 Callers branch on the type (the tap skips a stream on ``MissingScopeError``, the target
 dead-letters a ``RequestRejected``, both stop cleanly on ``DailyLimitExhausted``), and
 users read ``str(error)``: one line that names the cause and what to do, never a secret.
+Each type also carries the run outcome it means (``outcome``, ``exit_code``), so the tap
+and the target end a run the same way for the same failure.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+#: Exit codes the plugins use; a run that stopped on the daily budget is resumable.
+EXIT_FAILED = 1
+EXIT_RECORD_REJECTED = 2
+EXIT_BUDGET_STOP = 3
 
 
 class GHLError(Exception):
     """Base class: any failure the API layer reports."""
 
+    outcome: ClassVar[str] = "failed"
+    exit_code: ClassVar[int] = EXIT_FAILED
+
 
 class ConfigError(GHLError):
     """A setting is missing or wrong; the message names the key."""
+
+    outcome: ClassVar[str] = "config_error"
 
     def __init__(self, key: str, problem: str) -> None:
         self.key = key
@@ -25,10 +37,13 @@ class ConfigError(GHLError):
 class TokenStoreError(GHLError):
     """The token store cannot be read or written (corrupt JSON, missing token, bad path)."""
 
+    outcome: ClassVar[str] = "config_error"
+
 
 class AuthError(GHLError):
     """HighLevel refused the credentials (401/403) for a reason a retry will not fix."""
 
+    outcome: ClassVar[str] = "auth_error"
     reason = "invalid_token"
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
@@ -67,13 +82,20 @@ class CompanyTokenError(AuthError):
 class DailyLimitExhausted(GHLError):
     """HighLevel's daily request budget for this location is spent; resume tomorrow."""
 
+    outcome: ClassVar[str] = "budget_stop"
+    exit_code: ClassVar[int] = EXIT_BUDGET_STOP
+
 
 class RequestRejected(GHLError):
     """HighLevel answered 4xx (not 401/403/429): the request itself is wrong.
 
     ``message`` is HighLevel's own text (a 422 sends a list, joined here), which is what
-    a user needs to fix the record.
+    a user needs to fix the record. It fails the run (exit 1) only where a caller lets it
+    escape; the target dead-letters it and stops with ``EXIT_RECORD_REJECTED`` only under
+    ``on_record_error: fail``.
     """
+
+    outcome: ClassVar[str] = "rejected"
 
     def __init__(self, status: int, message: str, body: Any, operation: str) -> None:
         self.status = status
@@ -96,4 +118,9 @@ class OutcomeUnknown(GHLError):
 
 
 class TransientError(GHLError):
-    """Server errors or network failures persisted through every retry."""
+    """Server errors or network failures that retrying did not (or cannot) fix."""
+
+
+class BrokenResponse(TransientError):
+    """A read kept getting an answer it could not read: reset mid-body, cut-off or non-JSON
+    body. The message names the method and path (never the query string or a token)."""

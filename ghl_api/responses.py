@@ -7,6 +7,7 @@ bodies are not JSON at all.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -37,3 +38,42 @@ def maybe_sent(exc: Exception) -> bool:
         return False
     text = repr(exc)
     return not ("NewConnectionError" in text or "Connection refused" in text)
+
+
+def unreadable_json(response: requests.Response) -> str | None:
+    """Why a 2xx body that should be JSON is not (empty, an HTML page, cut off); else None.
+
+    A proxy's HTML page or a body cut short must not reach the tap's or target's parser
+    as a ``JSONDecodeError`` traceback: the client retries a read and names the endpoint.
+    """
+    request = response.request
+    accept = (request.headers.get("Accept") or "") if request is not None else ""
+    method = (request.method or "GET").upper() if request is not None else "GET"
+    if "json" not in accept or response.status_code == 204 or method == "HEAD":
+        return None
+    text = response.content.strip()
+    if not text:
+        return "an empty body"
+    if text[:1] == b"<":
+        return "an HTML page"
+    try:
+        json.loads(text)
+    except ValueError:
+        return "a truncated or malformed JSON body"
+    return None
+
+
+def auth_failure_kind(status: int, message: str) -> str | None:
+    """Name the cause of a 401/403 from HighLevel's message; None means 'bad token'.
+
+    Only a bad token is worth an OAuth refresh; a missing scope, another location or an
+    agency token will be refused the same way with a fresh token.
+    """
+    text = message.lower()
+    if "scope" in text and "authclass" not in text:
+        return "missing_scope"
+    if "access to this location" in text or ("location" in text and status == 403):
+        return "wrong_location"
+    if "authclass" in text or "user type mismatch" in text:
+        return "company_token"
+    return None

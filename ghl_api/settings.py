@@ -7,11 +7,10 @@ works for one works for the other.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
-
-from singer_sdk import typing as th
 
 from ghl_api import DEFAULT_API_URL
 from ghl_api.auth import OAuthRefreshAuth, StaticTokenAuth
@@ -22,73 +21,78 @@ from ghl_api.token_store import TokenStore, fingerprint
 
 OAUTH_KEYS = ("client_id", "client_secret", "refresh_token")
 
-CONNECTION_PROPERTIES = th.PropertiesList(
-    th.Property(
-        "location_id",
-        th.StringType,
+#: Marks a secret the way singer-sdk's ``Property(secret=True)`` does, so ``--about`` and
+#: Meltano hide it.
+SECRET = {"secret": True, "writeOnly": True}
+
+
+def _string(
+    title: str, description: str, *, required: bool = False, default: str | None = None
+) -> dict[str, Any]:
+    """A string setting in singer-sdk's key order (type, title, default, description)."""
+    schema: dict[str, Any] = {"type": ["string"] if required else ["string", "null"]}
+    schema["title"] = title
+    if default is not None:
+        schema["default"] = default
+    schema["description"] = description
+    return schema
+
+
+#: The connection keys both plugins accept, as plain JSON Schema in settings order
+#: (plain so that the API layer needs no singer-sdk; the plugins wrap them).
+CONNECTION_PROPERTIES: dict[str, dict[str, Any]] = {
+    "location_id": _string(
+        "Location ID",
+        "The HighLevel sub-account (location) to read from or write to.",
         required=True,
-        title="Location ID",
-        description="The HighLevel sub-account (location) to read from or write to.",
     ),
-    th.Property(
-        "access_token",
-        th.StringType,
-        secret=True,
-        title="Access token",
-        description=(
-            "A Private Integration Token (`pit-…`) of the sub-account, or an OAuth access "
-            "token you refresh yourself. Use this or the OAuth keys."
-        ),
+    "access_token": _string(
+        "Access token",
+        "A Private Integration Token (`pit-…`) of the sub-account, or an OAuth access "
+        "token you refresh yourself. Use this or the OAuth keys.",
+    )
+    | SECRET,
+    "client_id": _string(
+        "OAuth client ID", "Marketplace app client ID, for the OAuth refresh-token flow."
+    )
+    | SECRET,
+    "client_secret": _string(
+        "OAuth client secret",
+        "Marketplace app client secret, for the OAuth refresh-token flow.",
+    )
+    | SECRET,
+    "refresh_token": _string(
+        "OAuth refresh token",
+        "The first refresh token of the chain. HighLevel refresh tokens are single-use; "
+        "rotated ones are kept in `token_store_path`, which wins over this value unless "
+        "this is a new authorization.",
+    )
+    | SECRET,
+    "token_store_path": _string(
+        "Token store path",
+        "File that keeps the current OAuth token pair (written atomically under a lock; "
+        "share it between processes that use the same app and location). Required with "
+        "OAuth.",
     ),
-    th.Property(
-        "client_id",
-        th.StringType,
-        secret=True,
-        title="OAuth client ID",
-        description="Marketplace app client ID, for the OAuth refresh-token flow.",
-    ),
-    th.Property(
-        "client_secret",
-        th.StringType,
-        secret=True,
-        title="OAuth client secret",
-        description="Marketplace app client secret, for the OAuth refresh-token flow.",
-    ),
-    th.Property(
-        "refresh_token",
-        th.StringType,
-        secret=True,
-        title="OAuth refresh token",
-        description=(
-            "The first refresh token of the chain. HighLevel refresh tokens are single-use; "
-            "rotated ones are kept in `token_store_path`, which wins over this value unless "
-            "this is a new authorization."
-        ),
-    ),
-    th.Property(
-        "token_store_path",
-        th.StringType,
-        title="Token store path",
-        description=(
-            "File that keeps the current OAuth token pair (written atomically under a lock; "
-            "share it between processes that use the same app and location). Required with "
-            "OAuth."
-        ),
-    ),
-    th.Property(
-        "api_url",
-        th.StringType,
+    "api_url": _string(
+        "API URL",
+        "HighLevel API base URL; point it at `ghl-sandbox` to try things offline.",
         default=DEFAULT_API_URL,
-        title="API URL",
-        description="HighLevel API base URL; point it at `ghl-sandbox` to try things offline.",
     ),
-    th.Property(
-        "user_agent",
-        th.StringType,
-        title="User agent",
-        description="User-Agent header sent with every request.",
-    ),
-)
+    "user_agent": _string("User agent", "User-Agent header sent with every request."),
+}
+CONNECTION_REQUIRED = ("location_id",)
+
+
+def connection_settings() -> list[tuple[str, dict[str, Any], bool]]:
+    """(key, a fresh copy of its JSON Schema, required?) per connection key, in order.
+
+    Copies, because schema builders (singer-sdk's ``Property``) update the dict they get.
+    """
+    return [
+        (key, copy.deepcopy(schema), key in CONNECTION_REQUIRED)
+        for key, schema in CONNECTION_PROPERTIES.items()
+    ]
 
 
 def _text(config: Mapping[str, Any], key: str) -> str | None:

@@ -10,18 +10,18 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from ghl_api.errors import ConfigError, DailyLimitExhausted
-from ghl_api.settings import CONNECTION_PROPERTIES, build_client, validate_connection
+from ghl_api.settings import build_client, connection_settings, validate_connection
 from tap_ghl.sdk_compat import StopsOnDailyLimit
 from tap_ghl.session import ReadSession
 from tap_ghl.singer_writer import OneSchemaPerStreamWriter
 from tap_ghl.streams import STREAM_TYPES
 from tap_ghl.streams.contacts import MAX_PAGE_SIZE
 
-#: The run stopped early because HighLevel's daily request budget ran out (STATE written).
-EXIT_DAILY_LIMIT = 3
-
 TAP_PROPERTIES = th.PropertiesList(
-    *CONNECTION_PROPERTIES.wrapped.values(),
+    *(
+        th.Property(key, th.CustomType(schema), required=required)
+        for key, schema, required in connection_settings()
+    ),
     th.Property(
         "start_date",
         th.DateTimeType,
@@ -125,7 +125,7 @@ class TapGHL(StopsOnDailyLimit):
         self.read_session.budget_exhausted = exc
         self.logger.error("%s", exc)
         self.read_session.log_summary()
-        sys.exit(EXIT_DAILY_LIMIT)
+        sys.exit(exc.exit_code)
 
     def sync_finished(self) -> None:
         self.read_session.log_summary()

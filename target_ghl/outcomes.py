@@ -13,9 +13,9 @@ from collections import Counter
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from ghl_api.errors import RequestRejected
+from ghl_api.errors import EXIT_RECORD_REJECTED, RequestRejected
 from target_ghl.json_values import to_json
 
 
@@ -50,6 +50,9 @@ class Rejection(Exception):
 
 class RunStopped(Exception):
     """``on_record_error: fail`` and a record was rejected."""
+
+    outcome: ClassVar[str] = "record_rejected"
+    exit_code: ClassVar[int] = EXIT_RECORD_REJECTED
 
 
 class RunSummary:

@@ -12,14 +12,17 @@ from typing import Any
 from singer_sdk import typing as th
 
 from ghl_api.errors import ConfigError
-from ghl_api.settings import CONNECTION_PROPERTIES, validate_connection
+from ghl_api.settings import connection_settings, validate_connection
 
 ON_RECORD_ERROR = ("continue", "fail")
 UNKNOWN_STREAMS = ("fail", "ignore")
 DEFAULT_DEAD_LETTER_PATH = "target-ghl.dead-letter.jsonl"
 
 TARGET_PROPERTIES = th.PropertiesList(
-    *CONNECTION_PROPERTIES.wrapped.values(),
+    *(
+        th.Property(key, th.CustomType(schema), required=required)
+        for key, schema, required in connection_settings()
+    ),
     th.Property(
         "dead_letter_path",
         th.StringType,

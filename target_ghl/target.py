@@ -17,7 +17,7 @@ from typing import Any
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import RecordSink, Sink
 
-from ghl_api.errors import ConfigError, DailyLimitExhausted, GHLError
+from ghl_api.errors import ConfigError, GHLError
 from ghl_api.settings import build_client
 from target_ghl.outcomes import Outcome, RunStopped
 from target_ghl.sdk_compat import DrainOnStateTarget
@@ -25,11 +25,6 @@ from target_ghl.session import WriteSession
 from target_ghl.settings import DEFAULT_DEAD_LETTER_PATH, TARGET_PROPERTIES, validate_target_config
 from target_ghl.sinks import SINKS
 from target_ghl.writer import RecordingWriter
-
-#: Exit codes: a rejected record under on_record_error=fail; a spent daily budget.
-EXIT_REJECTED = 2
-EXIT_BUDGET = 3
-EXIT_API_ERROR = 1
 
 
 class IgnoredStreamSink(RecordSink):
@@ -118,12 +113,9 @@ class TargetGHL(DrainOnStateTarget):
         """Read messages; turn run-stopping outcomes into one log line and an exit code."""
         try:
             super().listen(file_input)
-        except RunStopped as exc:
-            self._stop(str(exc), EXIT_REJECTED)
-        except DailyLimitExhausted as exc:
-            self._stop(str(exc), EXIT_BUDGET)
-        except GHLError as exc:
-            self._stop(str(exc), EXIT_API_ERROR)
+        except (RunStopped, GHLError) as exc:
+            # The error type carries its exit code (ghl_api.errors): 2 rejected, 3 budget, 1 other.
+            self._stop(str(exc), exc.exit_code)
 
     def _stop(self, message: str, code: int) -> None:
         self.logger.error("Run stopped: %s", message)

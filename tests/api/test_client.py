@@ -14,6 +14,7 @@ from ghl_api.errors import (
     MissingScopeError,
     OutcomeUnknown,
     RequestRejected,
+    TransientError,
     WrongLocationError,
 )
 from ghl_api.settings import build_client
@@ -174,9 +175,28 @@ def test_no_secret_in_logs_or_errors(sandbox, admin, caplog) -> None:
 def test_connection_refused_is_retried_then_reported() -> None:
     config = {"api_url": "http://127.0.0.1:9", "location_id": "x", "access_token": "pit-x"}
     client = build_client(config, user_agent="t", backoff_base_s=0.001, max_attempts=2)
-    from ghl_api.errors import TransientError
-
     with pytest.raises(TransientError, match="2 times"):
         client.request("GET", "/contacts/abc")
     with pytest.raises(TransientError):  # a POST that never left is safe to retry too
         client.request("POST", "/contacts/", json={})
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 501), ("GET", 505), ("PUT", 501)])
+def test_not_implemented_is_an_answer_not_retried(sandbox, admin, method, status) -> None:
+    client = client_for(sandbox)
+    contact_id = search(client, 1).json()["contacts"][0]["id"]
+    admin.reset_stats()
+    admin.post("faults", {"path": "^/contacts/[^/]+$", "kind": "status", "status": status})
+    with pytest.raises(TransientError, match=f"^{method} /contacts/{contact_id} answered HTTP"):
+        client.request(method, f"/contacts/{contact_id}", json={} if method == "PUT" else None)
+    assert admin.stats()["requests_total"] == 1
+    assert client.stats["retries"] == 0
+
+
+def test_post_drawing_501_is_reported_as_unknown_outcome_not_resent(sandbox, admin) -> None:
+    client = client_for(sandbox)
+    admin.reset_stats()
+    admin.post("faults", {"path": "^/contacts/$", "kind": "status", "status": 501})
+    with pytest.raises(OutcomeUnknown, match="HTTP 501"):
+        client.request("POST", "/contacts/", json={"firstName": "A"})
+    assert admin.stats()["requests_total"] == 1

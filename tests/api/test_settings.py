@@ -45,3 +45,30 @@ def test_valid_configs_pass() -> None:
             "token_store_path": "/tmp/x.json",
         }
     )
+
+
+def test_secret_keys_are_marked_the_way_singer_sdk_marks_them() -> None:
+    """ghl_api writes the JSON Schema itself; Meltano and --about must still hide secrets."""
+    from singer_sdk import typing as th
+
+    from ghl_api.settings import CONNECTION_PROPERTIES, SECRET
+
+    sdk = th.Property("x", th.StringType, secret=True).to_dict()["x"]
+    assert {key: sdk[key] for key in SECRET} == SECRET
+    secret = [key for key, schema in CONNECTION_PROPERTIES.items() if schema.get("writeOnly")]
+    assert secret == ["access_token", "client_id", "client_secret", "refresh_token"]
+
+
+def test_plugins_wrap_the_connection_keys_unchanged() -> None:
+    from ghl_api.settings import CONNECTION_PROPERTIES, CONNECTION_REQUIRED
+    from tap_ghl.tap import TapGHL
+    from target_ghl.target import TargetGHL
+
+    for plugin in (TapGHL, TargetGHL):
+        schema = plugin.config_jsonschema
+        assert list(schema["properties"])[: len(CONNECTION_PROPERTIES)] == list(
+            CONNECTION_PROPERTIES
+        )
+        for key, expected in CONNECTION_PROPERTIES.items():
+            assert schema["properties"][key] == expected
+        assert schema["required"] == list(CONNECTION_REQUIRED)
