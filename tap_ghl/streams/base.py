@@ -16,24 +16,22 @@ from functools import cached_property
 from typing import Any
 
 import requests
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams import RESTStream
 
 from ghl_api.client import GHLClient
 from ghl_api.errors import MissingScopeError
+from ghl_api.responses import json_body
 from tap_ghl.session import ReadSession
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 
-def response_json(response: requests.Response) -> Any:
-    """Parse a response body once, however many readers (parser, paginator) need it."""
-    cached = getattr(response, "_ghl_json", None)
-    if cached is None:
-        cached = response.json()
-        response._ghl_json = cached  # type: ignore[attr-defined]
-    return cached
+#: The body parsed once per response (client check, parser, paginator): one definition in
+#: ghl_api, named for what the streams use it for.
+response_json = json_body
 
 
 class ClientSession(requests.Session):
@@ -58,6 +56,10 @@ class GHLStream(RESTStream):
 
     # Resumable bookmarks: write STATE every 1,000 records rather than every 10,000.
     STATE_MSG_FREQUENCY = 1000
+    # Records are parsed from JSON, so nested values are JSON types already; conforming them
+    # recursively was half the tap's own CPU (benchmarks/tap_cpu.py). Root properties are
+    # still conformed, which drops undeclared top-level keys and normalises date-times.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
 
     def __init__(self, *args: Any, session: ReadSession, **kwargs: Any) -> None:
         self.read_session = session
