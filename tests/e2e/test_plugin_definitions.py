@@ -9,16 +9,15 @@ that Meltano runs it and shows its errors at error level.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.e2e.conftest import FOREIGN_PREFIXES, PROJECT_ROOT, meltano_executable
+from tests.e2e.conftest import PROJECT_ROOT
+from tests.e2e.offline_meltano import meltano_in
 
 PROJECT = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
 DEFINITIONS = {
@@ -72,31 +71,6 @@ def test_definition_has_the_hub_keys_and_matches_meltano_yml(plugin: str) -> Non
         )
     # Installable outside a checkout: a package name, a VCS URL or a path, never `-e .`.
     assert shipped["pip_url"] != "-e ."
-
-
-def meltano_in(project: Path) -> Any:
-    """A Meltano runner for ``project``: hermetic env, Hub on a closed port (any lookup fails)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
-    env.update(
-        {
-            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
-            "MELTANO_HUB_URL": "http://127.0.0.1:9/",
-        }
-    )
-    executable = str(meltano_executable())
-
-    def run(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [executable, *args],
-            cwd=project,
-            env={**env, **(extra_env or {})},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    return run
 
 
 @pytest.fixture(scope="module")
