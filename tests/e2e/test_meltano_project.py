@@ -111,6 +111,44 @@ def test_tap_capabilities_are_declared_and_real() -> None:
     assert declared_caps <= set(plugin_class_facts(*TAP)["capabilities"])
 
 
+@cache
+def about(executable: str) -> dict[str, Any]:
+    """What the installed plugin reports, as Meltano and Meltano Hub read it."""
+    result = subprocess.run(
+        [str(PROJECT_ROOT / ".venv" / "bin" / executable), "--about", "--format=json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+#: SDK built-in target settings that do not apply to target-ghl, so meltano.yml leaves
+#: them out: it writes through HighLevel's API, not into tables, so batch sizes, load
+#: methods and `_sdc_*` metadata columns do not apply.
+TARGET_SETTINGS_NOT_OFFERED = {"add_record_metadata", "batch_size_rows", "load_method"}
+
+
+@pytest.mark.parametrize("plugin", ["tap-ghl", "target-ghl"])
+def test_capabilities_are_exactly_what_about_reports(plugin: str) -> None:
+    """Meltano acts on capabilities: `structured-logging` makes it read log levels,
+    `batch` and `activate-version` tell it what the plugin can emit or process."""
+    declared_caps = plugins()[plugin]["capabilities"]
+    assert sorted(declared_caps) == sorted(about(plugin)["capabilities"])
+    assert "structured-logging" in declared_caps
+
+
+@pytest.mark.parametrize("plugin", ["tap-ghl", "target-ghl"])
+def test_every_setting_about_reports_is_declared(plugin: str) -> None:
+    """`--about` includes the SDK's built-in settings (batch_config, validate_records,
+    flattening): an undeclared one is a setting Meltano would not pass to the plugin."""
+    offered = set(about(plugin)["settings"]["properties"])
+    if plugin == "target-ghl":
+        offered -= TARGET_SETTINGS_NOT_OFFERED
+    assert offered <= set(declared(plugin)), sorted(offered - set(declared(plugin)))
+    assert set(declared(plugin)) <= set(about(plugin)["settings"]["properties"])
+
+
 def test_environments_dev_is_default_and_prod_reads_the_environment() -> None:
     assert PROJECT["default_environment"] == "dev"
     assert environment("prod").get("config") is None  # prod comes only from env variables
