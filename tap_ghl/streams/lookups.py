@@ -5,7 +5,7 @@ ids) and tag names without ids; these three streams are the tables that decode t
 (the README's SQL join turns a contact's custom fields into names). Each is one small,
 unpaged list per location, so each run reads it whole in one request (full table; no
 bookmark could make it cheaper). Records carry ``locationId`` and the key is
-(``locationId``, ``id``): a user belongs to several locations, and loading two locations
+(``id``, ``locationId``): a user belongs to several locations, and loading two locations
 into one table must not merge their rows. Schemas are the spec components, loosened.
 
 A token without the stream's scope (``locations/customFields.readonly``,
@@ -26,13 +26,20 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 #: The stream key of every lookup: one row per record per location.
-LOOKUP_KEYS = ["locationId", "id"]
+LOOKUP_KEYS = ["id", "locationId"]
 
 
 def lookup_schema(spec: str, component: str) -> dict[str, Any]:
     """The loosened spec component, with ``locationId`` declared and required."""
     schema = with_context_keys(component_schema(spec, component), "locationId")
-    schema["properties"]["locationId"] = {"type": ["string"]}
+    properties = schema["properties"]
+    # Key columns first and in key order: target-postgres orders a composite primary key
+    # by column position, so this keeps its key equal to the stream's.
+    schema["properties"] = {
+        "id": properties.pop("id"),
+        "locationId": {"type": ["string"]},
+        **{name: prop for name, prop in properties.items() if name != "locationId"},
+    }
     schema["required"] = LOOKUP_KEYS
     return schema
 

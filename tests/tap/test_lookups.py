@@ -50,7 +50,7 @@ def test_each_lookup_is_one_request_and_matches_the_sandbox(server, config) -> N
         assert len(keys) == len(records) == truth[stream], stream
         assert {r["locationId"] for r in records} == {config["location_id"]}, stream
         schema = run.schemas[stream]
-        assert schema["key_properties"] == ["locationId", "id"]
+        assert schema["key_properties"] == ["id", "locationId"]
         assert "bookmark_properties" not in schema or not schema["bookmark_properties"]
     names = {r["name"] for r in run.records["users"]}
     assert all(names) and len(names) > 1
