@@ -15,10 +15,12 @@ from ghl_sandbox.resources import (
     appointments,
     businesses,
     contacts,
+    locations,
     notes,
     oauth,
     social_planner,
     tasks,
+    users,
 )
 
 FAMILIES = (
@@ -30,6 +32,8 @@ FAMILIES = (
     social_planner.FAMILY,
     oauth.FAMILY,
     admin.FAMILY,
+    locations.FAMILY,
+    users.FAMILY,
 )
 
 REGISTRY = Registry(FAMILIES)

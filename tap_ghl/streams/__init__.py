@@ -3,6 +3,7 @@
 from tap_ghl.streams.business_contacts import BusinessContactsStream
 from tap_ghl.streams.contact_children import AppointmentsStream, NotesStream, TasksStream
 from tap_ghl.streams.contacts import ContactsStream
+from tap_ghl.streams.lookups import LOOKUP_STREAM_TYPES
 from tap_ghl.streams.social_planner import SocialStatisticsStream, SocialTagsStream
 
 #: In sync order: contacts first, so business_contacts can use the businesses it saw.
@@ -14,6 +15,7 @@ STREAM_TYPES = [
     BusinessContactsStream,
     SocialTagsStream,
     SocialStatisticsStream,
+    *LOOKUP_STREAM_TYPES,
 ]
 
 __all__ = ["STREAM_TYPES"]

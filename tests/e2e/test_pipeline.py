@@ -25,6 +25,7 @@ LOOKBACK_MS = 5 * 60_000
 TOUCHED = 30
 #: Streams read per contact: a re-read contact re-sends all of its records.
 CONTACT_CHILDREN = ("tasks", "notes", "appointments")
+LOOKUPS = ("custom_fields", "location_tags", "users")
 
 
 def stream_keys() -> dict[str, list[str]]:
@@ -40,7 +41,7 @@ def expected_counts(server: SandboxServer) -> dict[str, int]:
     counts = sandbox_admin(server, "GET", f"counts?locationId={location}")["locations"][location]
     expected = {
         name: counts[name]
-        for name in ("contacts", *CONTACT_CHILDREN, "business_contacts", "social_tags")
+        for name in ("contacts", *CONTACT_CHILDREN, "business_contacts", "social_tags", *LOOKUPS)
     }
     # One snapshot row per location per day, when any social account is connected.
     expected["social_statistics"] = 1 if counts["social_accounts"] else 0

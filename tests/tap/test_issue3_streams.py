@@ -11,6 +11,7 @@ from tests.conftest import Admin, start_sandbox
 from tests.tap.singer_output import run_tap
 
 CHILDREN = ("tasks", "notes", "appointments")
+LOOKUP_SCOPES = ("locations/customFields.readonly", "locations/tags.readonly", "users.readonly")
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +139,7 @@ def test_budget_spent_among_children_loses_no_child(server, config) -> None:
 def test_missing_social_scope_skips_only_those_streams(server, config, caplog) -> None:
     token = Admin(server.url).post(
         "tokens",
-        {"locationId": config["location_id"], "scopes": ["contacts.readonly"]},
+        {"locationId": config["location_id"], "scopes": ["contacts.readonly", *LOOKUP_SCOPES]},
     )["access_token"]
     caplog.set_level(logging.WARNING)
     run, tap = run_tap({**config, "access_token": token})
