@@ -80,6 +80,34 @@ def update_body(record: dict[str, Any]) -> dict[str, Any]:
     return body_for("UpdateContactDto", record)
 
 
+def changed_fields(current: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The part of an update ``body`` that differs from ``current`` (a contact as read).
+
+    ``current`` goes through the same conversion as a record, so read shapes compare
+    equal to write shapes. A custom field counts as unchanged when the contact has it
+    (by id or key) with the same value; the contact's other custom fields do not matter.
+    """
+    have = normalise(current)
+    changed = {
+        key: value
+        for key, value in body.items()
+        if key != "customFields" and have.get(key) != value
+    }
+    stored = {
+        (ref, item.get(ref)): item["field_value"]
+        for item in have.get("customFields") or []
+        for ref in ("id", "key")
+        if item.get(ref)
+    }
+    wanted = body.get("customFields") or []
+    if any(
+        stored.get(("id", f.get("id")), stored.get(("key", f.get("key")))) != f["field_value"]
+        for f in wanted
+    ):
+        changed["customFields"] = wanted
+    return changed
+
+
 def record_tags(record: dict[str, Any]) -> list[str]:
     """The record's tags as HighLevel stores them: trimmed, lower-cased, de-duplicated."""
     seen: dict[str, None] = {}

@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ghl_api.errors import EXIT_RECORD_REJECTED, RequestRejected
+from ghl_api.errors import EXIT_FAILED, EXIT_RECORD_REJECTED, RequestRejected
 from target_ghl.json_values import to_json
 
 
@@ -53,6 +53,13 @@ class RunStopped(Exception):
 
     outcome: ClassVar[str] = "record_rejected"
     exit_code: ClassVar[int] = EXIT_RECORD_REJECTED
+
+
+class DeadLetterLost(RunStopped):
+    """The dead-letter file stopped accepting lines mid-run: going on would lose records."""
+
+    outcome: ClassVar[str] = "config"
+    exit_code: ClassVar[int] = EXIT_FAILED
 
 
 class RunSummary:
@@ -107,7 +114,14 @@ class DeadLetters:
             "rejected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "record": to_json(record),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        except OSError as exc:
+            raise DeadLetterLost(
+                f"config key `dead_letter_path`: {self.path} cannot be written "
+                f"({exc.strerror or exc.__class__.__name__}); a '{stream}' record was rejected "
+                f"({rejection.message}) and could not be saved, so the run stops"
+            ) from None
         self.written += 1

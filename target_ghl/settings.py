@@ -7,6 +7,7 @@ message that names the key (``ConfigError``), never a secret.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from singer_sdk import typing as th
@@ -93,3 +94,26 @@ def validate_target_config(config: Mapping[str, Any]) -> None:
         value = config.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ConfigError(key, "must be a non-empty file path")
+
+
+def check_writable_file(key: str, path: Path) -> None:
+    """``ConfigError`` naming ``key`` unless ``path`` can be appended to (or created).
+
+    Checked before any request: a dead letter or an id map that cannot be saved after the
+    writes it describes were sent would lose them. The folder is created if missing (as
+    a user writing ``state/ids.json`` expects); a file this check creates is removed again.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        with path.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink()
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(
+            key, f"{path} cannot be written (a part of its folder is a file)"
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(key, f"{path} cannot be written ({reason})") from None
