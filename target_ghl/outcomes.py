@@ -67,9 +67,18 @@ class RunSummary:
 
     def __init__(self) -> None:
         self.counts: dict[str, Counter[Outcome]] = {}
+        #: Per stream, fields records carried that HighLevel does not know (not written).
+        self.unknown_fields: dict[str, set[str]] = {}
 
     def count(self, stream: str, outcome: Outcome) -> None:
         self.counts.setdefault(stream, Counter())[outcome] += 1
+
+    def note_unknown_fields(self, stream: str, fields: list[str]) -> list[str]:
+        """Remember the fields; return those not named before for this stream."""
+        seen = self.unknown_fields.setdefault(stream, set())
+        new = [name for name in fields if name not in seen]
+        seen.update(new)
+        return new
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         result = {}
@@ -80,6 +89,12 @@ class RunSummary:
         return result
 
     def log(self, logger: logging.Logger) -> None:
+        for stream, fields in sorted(self.unknown_fields.items()):
+            logger.warning(
+                "Summary for '%s': fields not written (HighLevel does not know them): %s",
+                stream,
+                ", ".join(sorted(fields)),
+            )
         for stream, row in sorted(self.as_dict().items()):
             logger.info(
                 "Summary for '%s': %d written (%d created, %d updated), %d unchanged, "

@@ -76,6 +76,17 @@ class WriteSession:
     def count(self, stream: str, outcome: Outcome) -> None:
         self.summary.count(stream, outcome)
 
+    def unknown_fields(self, stream: str, fields: list[str]) -> None:
+        """Name fields HighLevel does not know, once per stream (log now, summary at the end)."""
+        new = self.summary.note_unknown_fields(stream, fields)
+        if new:
+            logger.warning(
+                "'%s' records have fields HighLevel does not know; they are not written "
+                "(map them with `field_map` or a stream map): %s",
+                stream,
+                ", ".join(new),
+            )
+
     def reject(self, stream: str, record: dict[str, Any], rejection: Rejection) -> None:
         """Dead-letter a record; stop the run if ``on_record_error`` is ``fail``."""
         self.dead_letters.add(stream, record, rejection)

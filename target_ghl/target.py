@@ -83,6 +83,11 @@ class TargetGHL(DrainOnStateTarget):
         """Per-stream counts of the run so far (tests and callers read this)."""
         return self.session.summary.as_dict()
 
+    @property
+    def unknown_fields(self) -> dict[str, list[str]]:
+        """Per stream, the fields records carried that HighLevel does not know."""
+        return {k: sorted(v) for k, v in self.session.summary.unknown_fields.items()}
+
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         sink = SINKS.get(stream_name)
         if sink is not None:
