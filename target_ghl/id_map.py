@@ -9,8 +9,13 @@ the source is the same note. The map is what makes that hold across runs:
 {"location_id": "<target location>",
  "contacts": {"<source contact id>": "<target contact id>"},
  "tasks": {"<source task id>": {"contact": "<target contact id>", "id": "<target task id>"}},
- "notes": {"<source note id>": {"contact": "<target contact id>", "id": "<target note id>"}}}
+ "notes": {"<source note id>": {"contact": "<target contact id>", "id": "<target note id>"}},
+ "contact_custom_fields": {"<target contact id>": "<fingerprint of the custom fields sent>"}}
 ```
+
+Custom-field ids belong to one location, and HighLevel ignores ids it does not know, so a
+copied contact's custom fields may never read back as sent. The fingerprint of what was
+last sent lets a replay tell "the source did not change" from "the source changed".
 
 The file belongs to one target location: a map written for another location would point
 records at ids that do not exist here, so loading it for another location is a
@@ -49,6 +54,8 @@ class IdMap:
         self.location_id = location_id
         self.contacts: dict[str, str] = {}
         self.children: dict[str, dict[str, ChildLink]] = {s: {} for s in CHILD_STREAMS}
+        #: Target contact id → fingerprint of the custom fields last sent to it.
+        self.sent_custom_fields: dict[str, str] = {}
         self._load()
         self._saved = self._document()
 
@@ -73,6 +80,9 @@ class IdMap:
             )
         try:
             self.contacts = {str(k): str(v) for k, v in (data.get("contacts") or {}).items()}
+            self.sent_custom_fields = {
+                str(k): str(v) for k, v in (data.get("contact_custom_fields") or {}).items()
+            }
             for stream in CHILD_STREAMS:
                 self.children[stream] = {
                     str(k): ChildLink(str(v["contact"]), str(v["id"]))
@@ -90,7 +100,11 @@ class IdMap:
 
     # -- saving ----------------------------------------------------------------------------
     def _document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"location_id": self.location_id, "contacts": dict(self.contacts)}
+        doc: dict[str, Any] = {
+            "location_id": self.location_id,
+            "contacts": dict(self.contacts),
+            "contact_custom_fields": dict(self.sent_custom_fields),
+        }
         for stream, links in self.children.items():
             doc[stream] = {k: {"contact": v.contact, "id": v.id} for k, v in links.items()}
         return doc

@@ -72,6 +72,7 @@ class ContactsSink(GHLSink[ContactWrite]):
         if contact is None:
             contact, created = self._upsert(command)
         contact_id = contact["id"]
+        self._sent_custom_fields(contact_id, command)
         self.session.directory.remember(
             contact_id, source_id=command.source_id, email=command.email, phone=command.phone
         )
@@ -93,15 +94,26 @@ class ContactsSink(GHLSink[ContactWrite]):
         if not current:
             self.session.directory.forget(contact_id)
             return None
-        changes = contact_payloads.changed_fields(current, command.update_body)
+        sent = self.session.directory.id_map.sent_custom_fields
+        changes = contact_payloads.changed_fields(
+            current, command.update_body, sent.get(contact_id)
+        )
         if changes:
             self.writer.write("PUT", f"/contacts/{contact_id}", changes)
+            self._sent_custom_fields(contact_id, command)
         added = self._add_missing_tags(contact_id, current, command.tags)
         self.session.directory.remember(
             contact_id, source_id=command.source_id, email=command.email, phone=command.phone
         )
         self.session.contact_written(contact_keys(command.source_id, command.email, command.phone))
         return Outcome.UPDATED if changes or added else Outcome.UNCHANGED
+
+    def _sent_custom_fields(self, contact_id: str, command: ContactWrite) -> None:
+        """Remember what custom fields a copied contact was sent (see ``_settle``)."""
+        wanted = command.update_body.get("customFields")
+        if command.source_id and wanted:
+            fingerprint = contact_payloads.fingerprint(wanted)
+            self.session.directory.id_map.sent_custom_fields[contact_id] = fingerprint
 
     def _update(self, contact_id: str, command: ContactWrite) -> dict[str, Any] | None:
         """PUT the record to ``contact_id``; None if that id is not a contact here."""
