@@ -51,6 +51,8 @@ class ContactDirectory:
         #: The reverse of ``source_ids``: which source contact each copy here came from.
         self.copied_from: dict[str, str] = {v: k for k, v in self.source_ids.items()}
         self.local_ids: set[str] = set()
+        #: Contacts this run created: they have no tasks or notes to list yet.
+        self.created: set[str] = set()
         #: Ids already found not to be contacts of this location (asked once per run).
         self.absent_ids: set[str] = set()
         self.by_email: dict[str, str] = {}
@@ -87,14 +89,26 @@ class ContactDirectory:
         return None
 
     # -- resolving ---------------------------------------------------------------------
-    def resolve(self, contact_id: Any = None, email: Any = None, phone: Any = None) -> str | None:
-        """This location's contact id for the given keys, or None if there is none."""
+    def resolve(
+        self,
+        contact_id: Any = None,
+        email: Any = None,
+        phone: Any = None,
+        *,
+        origin: str | None = None,
+    ) -> str | None:
+        """This location's contact id for the given keys, or None if there is none.
+
+        ``origin`` is the location the record says it came from: an id from another
+        location is never asked about here (one GET saved per copied contact).
+        """
         if isinstance(contact_id, str) and contact_id:
             if contact_id in self.source_ids:
                 return self.source_ids[contact_id]
             if contact_id in self.local_ids:
                 return contact_id
-            if contact_id not in self.absent_ids:
+            foreign = origin is not None and origin != self.writer.location_id
+            if not foreign and contact_id not in self.absent_ids:
                 if self._exists_here(contact_id):
                     self.local_ids.add(contact_id)
                     return contact_id

@@ -92,6 +92,8 @@ class ContactChildSink(WaitsForContact[ChildWrite]):
         return Outcome.UPDATED
 
     def _listing(self, contact_id: str, *, fresh: bool = False) -> dict[str, dict[str, Any]]:
+        if not fresh and contact_id in self.session.directory.created:
+            self._listings.setdefault(contact_id, {})  # created this run: nothing to list
         if fresh or contact_id not in self._listings:
             body = self.writer.read("GET", f"/contacts/{contact_id}/{self.collection}")
             self._listings[contact_id] = {item["id"]: item for item in body[self.collection]}

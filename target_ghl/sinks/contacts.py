@@ -72,6 +72,8 @@ class ContactsSink(GHLSink[ContactWrite]):
         if contact is None:
             contact, created = self._upsert(command)
         contact_id = contact["id"]
+        if created:
+            self.session.directory.created.add(contact_id)
         self._sent_custom_fields(contact_id, command)
         self.session.directory.remember(
             contact_id, source_id=command.source_id, email=command.email, phone=command.phone

@@ -37,7 +37,8 @@ class WaitsForContact(GHLSink[C], Generic[C]):
 
     def contact_of(self, ref: ContactRef) -> str:
         """This location's id for the command's contact; ``ContactUnknown`` if none yet."""
-        contact_id = self.session.directory.resolve(ref.contact_id, ref.email, ref.phone)
+        directory = self.session.directory
+        contact_id = directory.resolve(ref.contact_id, ref.email, ref.phone, origin=ref.origin)
         if contact_id is None:
             raise ContactUnknown(
                 ref.keys(),
