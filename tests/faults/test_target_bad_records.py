@@ -227,13 +227,18 @@ def run_cli(config: dict[str, Any], tmp_path: Path, stdin: str) -> subprocess.Co
             "is not valid JSON",
         ),
         ("id_map_path", lambda p: (p / "afile").write_text(""), "cannot be written"),
+        (
+            "id_map_path",
+            lambda p: (p / "ids.json").write_text('{"location_id": "another", "contacts": {}}'),
+            "maps records into location another",
+        ),
     ],
 )
 def test_an_unusable_file_setting_is_one_line_naming_the_key_before_any_request(
     sandbox: SandboxServer, admin: Admin, tmp_path: Path, key: str, prepare: Any, expected: str
 ) -> None:
     prepare(tmp_path)
-    value = tmp_path / ("ids.json" if "JSON" in expected else "afile/sub.json")
+    value = tmp_path / ("afile/sub.json" if expected == "cannot be written" else "ids.json")
     config = location_config(sandbox, 1, tmp_path, **{key: str(value)})
     admin.reset_stats()
     result = run_cli(config, tmp_path, to_lines(messages("contacts", [{"email": "x@example.org"}])))
@@ -242,3 +247,31 @@ def test_an_unusable_file_setting_is_one_line_naming_the_key_before_any_request(
     assert any(f"config key `{key}`: " in line and expected in line for line in errors), errors
     assert "Traceback" not in result.stderr
     assert admin.stats()["requests_total"] == 0
+
+
+def test_two_source_contacts_with_one_email_are_not_merged(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = location_config(sandbox, 1, tmp_path, id_map_path=str(tmp_path / "ids.json"))
+    twins = [
+        {
+            "id": f"src-twin-{n}",
+            "locationId": "elsewhere",
+            "email": "twin@example.org",
+            "firstName": n,
+        }
+        for n in ("A", "B")
+    ]
+    target = run_target(config, messages("contacts", twins))
+    assert (target.summary["contacts"]["created"], target.summary["contacts"]["rejected"]) == (1, 1)
+    [letter] = dead_letters(config)
+    assert letter["record"] == twins[1] and "never merged" in letter["message"]
+    [stored] = [
+        c
+        for c in store_contacts(sandbox, config["location_id"])
+        if c.get("email") == "twin@example.org"
+    ]
+    assert stored["firstName"] == "A"  # not written over by B
+    assert json.loads((tmp_path / "ids.json").read_text())["contacts"] == {
+        "src-twin-A": stored["id"]
+    }
