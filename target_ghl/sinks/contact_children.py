@@ -51,9 +51,9 @@ class ContactChildSink(WaitsForContact[ChildWrite]):
         self._listings: dict[str, dict[str, dict[str, Any]]] = {}
         #: Source id → record here, shared with the id map file (this stream's part).
         self._links: dict[str, ChildLink] = self.session.directory.id_map.children[self.collection]
-        #: Records here that a command of this run matched or created: never matched again
-        #: by natural key, so two input records never end up as one.
-        self._claimed: set[str] = set()
+        #: Records here that a source id owns or a command of this run matched or created:
+        #: never matched by natural key, so two input records never end up as one.
+        self._owned: set[str] = {link.id for link in self._links.values()}
 
     # -- what subclasses define ------------------------------------------------------
     @abstractmethod
@@ -113,8 +113,7 @@ class ContactChildSink(WaitsForContact[ChildWrite]):
                 return listing[link.id]
         key = self.natural_key(command.fields)
         alike = [item for item in listing.values() if self.natural_key(item) == key]
-        owned = {link.id for link in self._links.values()} | self._claimed
-        free = next((item for item in alike if item["id"] not in owned), None)
+        free = next((item for item in alike if item["id"] not in self._owned), None)
         if free is None and alike and not source and not command.deleted:
             raise Rejection(
                 f"{self.stream_name} record matches a {self.item} that another record of this "
@@ -129,7 +128,7 @@ class ContactChildSink(WaitsForContact[ChildWrite]):
         """The natural key in words, for a conflict's dead letter."""
 
     def _claim(self, contact_id: str, command: ChildWrite, record_id: str) -> None:
-        self._claimed.add(record_id)
+        self._owned.add(record_id)
         if command.source_id and command.source_id != record_id:
             self._links[command.source_id] = ChildLink(contact_id, record_id)
 
