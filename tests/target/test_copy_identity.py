@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from ghl_api import pacing
@@ -85,8 +86,10 @@ def tap_output(tap_config: dict[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
 
 
-def seed_look_alikes(sandbox: SandboxServer) -> int:
-    """Give some source contacts notes with identical bodies and tasks with identical keys."""
+@pytest.fixture(scope="module")
+def look_alikes(sandbox: SandboxServer) -> int:
+    """Once per module: some source contacts get two notes with one body and two tasks
+    with one title and due date. Returns how many contacts got them."""
     source = sandbox.state.locations[sandbox.credentials["location_id"]]
     with sandbox.state.lock:
         ids = list(source.contacts)[:12]
@@ -117,9 +120,13 @@ def write_routes(admin: Admin) -> dict[str, int]:
 
 
 def test_copy_reproduces_every_note_and_task_replays_settle_and_edits_update_in_place(
-    sandbox: SandboxServer, admin: Admin, tap_config: dict[str, Any], tmp_path: Path
+    sandbox: SandboxServer,
+    admin: Admin,
+    tap_config: dict[str, Any],
+    tmp_path: Path,
+    look_alikes: int,
 ) -> None:
-    seeded = seed_look_alikes(sandbox)
+    seeded = look_alikes
     source_id = sandbox.credentials["location_id"]
     # The README's command, with default settings but for where the two files go.
     target = location_config(sandbox, 1, tmp_path, id_map_path=str(tmp_path / "ids.json"))
@@ -194,3 +201,27 @@ def test_copy_reproduces_every_note_and_task_replays_settle_and_edits_update_in_
         "PUT /contacts/{contactId}/notes/{id}",
         "PUT /contacts/{contactId}/tasks/{taskId}",
     }
+
+
+def test_without_an_id_map_a_second_copy_adopts_the_first_instead_of_duplicating(
+    sandbox: SandboxServer,
+    admin: Admin,
+    tap_config: dict[str, Any],
+    tmp_path: Path,
+    look_alikes: int,
+) -> None:
+    """Identity lasts one run without ``id_map_path``; the next run matches copied records
+    by natural key, one source record to one record here, so nothing is created twice
+    (look-alike notes included: each adopts a different one)."""
+    assert look_alikes > 0
+    target = location_config(sandbox, 2, tmp_path)
+    msgs = tap_output(tap_config)
+    first = run_target(target, msgs).summary
+    assert all(first[s]["rejected"] == 0 for s in CHILD_STREAMS)
+    expected = snapshot(sandbox, sandbox.credentials["location_id"])
+    assert snapshot(sandbox, target["location_id"]) == expected
+    admin.reset_stats()
+    second = run_target(target, msgs).summary
+    assert all((second[s]["created"], second[s]["rejected"]) == (0, 0) for s in ("tasks", "notes"))
+    assert snapshot(sandbox, target["location_id"]) == expected
+    assert dead_letters(target) == []
