@@ -48,10 +48,14 @@ class ContactRef:
     contact_id: str | None = None
     email: str | None = None
     phone: str | None = None
+    #: The record's ``locationId``: an id from another location is a source id.
+    origin: str | None = None
 
     @classmethod
     def of(cls, data: dict[str, Any], id_key: str = "contactId") -> ContactRef:
-        return cls(text(data, id_key), text(data, "email"), text(data, "phone"))
+        return cls(
+            text(data, id_key), text(data, "email"), text(data, "phone"), text(data, "locationId")
+        )
 
     def __bool__(self) -> bool:
         return bool(self.contact_id or self.email or self.phone)

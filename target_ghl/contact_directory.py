@@ -14,13 +14,10 @@ answers all three with as few requests as it can:
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from ghl_api.errors import RequestRejected, WrongLocationError
+from target_ghl.id_map import IdMap
 from target_ghl.writer import Writer
 
 
@@ -44,14 +41,18 @@ def contact_keys(contact_id: Any = None, email: Any = None, phone: Any = None) -
 
 
 class ContactDirectory:
-    def __init__(self, writer: Writer, id_map_path: str | None, *, persist: bool = True) -> None:
+    def __init__(self, writer: Writer, id_map: IdMap, *, persist: bool = True) -> None:
         self.writer = writer
-        self.id_map_path = Path(id_map_path) if id_map_path else None
-        #: False in a dry run: the map is read, but ids of contacts never created stay out of it.
+        #: Source → target ids for contacts, tasks and notes, kept across runs.
+        self.id_map = id_map
+        #: False in a dry run: the map is read, but ids of records never created stay out of it.
         self.persist = persist
-        self.source_ids: dict[str, str] = self._load_map()
-        self._saved = dict(self.source_ids)
+        self.source_ids: dict[str, str] = id_map.contacts
+        #: The reverse of ``source_ids``: which source contact each copy here came from.
+        self.copied_from: dict[str, str] = {v: k for k, v in self.source_ids.items()}
         self.local_ids: set[str] = set()
+        #: Contacts this run created: they have no tasks or notes to list yet.
+        self.created: set[str] = set()
         #: Ids already found not to be contacts of this location (asked once per run).
         self.absent_ids: set[str] = set()
         self.by_email: dict[str, str] = {}
@@ -65,6 +66,7 @@ class ContactDirectory:
         self.local_ids.add(contact_id)
         if source_id and source_id != contact_id:
             self.source_ids[source_id] = contact_id
+            self.copied_from[contact_id] = source_id
         if (key := _email_key(email)) is not None:
             self.by_email[key] = contact_id
         if (key := _phone_key(phone)) is not None:
@@ -73,19 +75,40 @@ class ContactDirectory:
     def forget(self, contact_id: str) -> None:
         """A deleted contact no longer answers for any key."""
         self.local_ids.discard(contact_id)
+        self.copied_from.pop(contact_id, None)
         for table in (self.source_ids, self.by_email, self.by_phone):
             for key in [k for k, v in table.items() if v == contact_id]:
                 del table[key]
 
+    def copied_from_other(self, source_id: str, email: Any, phone: Any) -> str | None:
+        """The other source contact already copied to the contact these keys name (cache only)."""
+        for key, table in ((_email_key(email), self.by_email), (_phone_key(phone), self.by_phone)):
+            owner = self.copied_from.get(table.get(key or "", ""))
+            if owner is not None and owner != source_id:
+                return owner
+        return None
+
     # -- resolving ---------------------------------------------------------------------
-    def resolve(self, contact_id: Any = None, email: Any = None, phone: Any = None) -> str | None:
-        """This location's contact id for the given keys, or None if there is none."""
+    def resolve(
+        self,
+        contact_id: Any = None,
+        email: Any = None,
+        phone: Any = None,
+        *,
+        origin: str | None = None,
+    ) -> str | None:
+        """This location's contact id for the given keys, or None if there is none.
+
+        ``origin`` is the location the record says it came from: an id from another
+        location is never asked about here (one GET saved per copied contact).
+        """
         if isinstance(contact_id, str) and contact_id:
             if contact_id in self.source_ids:
                 return self.source_ids[contact_id]
             if contact_id in self.local_ids:
                 return contact_id
-            if contact_id not in self.absent_ids:
+            foreign = origin is not None and origin != self.writer.location_id
+            if not foreign and contact_id not in self.absent_ids:
                 if self._exists_here(contact_id):
                     self.local_ids.add(contact_id)
                     return contact_id
@@ -125,21 +148,7 @@ class ContactDirectory:
         return contacts[0]["id"] if contacts else None
 
     # -- across runs -------------------------------------------------------------------
-    def _load_map(self) -> dict[str, str]:
-        if self.id_map_path is None or not self.id_map_path.exists():
-            return {}
-        data = json.loads(self.id_map_path.read_text(encoding="utf-8"))
-        return {str(k): str(v) for k, v in (data.get("contacts") or {}).items()}
-
     def save(self) -> None:
-        """Write the id map atomically (temp file + rename) if it changed."""
-        if self.id_map_path is None or not self.persist or self.source_ids == self._saved:
-            return
-        self.id_map_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.id_map_path.parent, prefix=".id-map-")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"contacts": self.source_ids}, handle, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.id_map_path)
-        self._saved = dict(self.source_ids)
+        """Persist the id map (contacts, tasks and notes) unless this is a dry run."""
+        if self.persist:
+            self.id_map.save()

@@ -15,6 +15,8 @@ lacks ``companyName``), after converting the read shapes tap-ghl emits:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import cache
 from typing import Any
 
@@ -78,6 +80,46 @@ def upsert_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 def update_body(record: dict[str, Any]) -> dict[str, Any]:
     return body_for("UpdateContactDto", record)
+
+
+def fingerprint(value: Any) -> str:
+    """A short, stable digest of a JSON value (what was last sent, kept in the id map)."""
+    encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+
+
+def changed_fields(
+    current: dict[str, Any], body: dict[str, Any], sent_custom_fields: str | None = None
+) -> dict[str, Any]:
+    """The part of an update ``body`` that differs from ``current`` (a contact as read).
+
+    ``current`` goes through the same conversion as a record, so read shapes compare
+    equal to write shapes. Custom fields differ when the contact holds one of them (by id
+    or key) with another value, or when they are not what was last sent
+    (``sent_custom_fields``, a ``fingerprint``): a field this location does not have is
+    never stored by HighLevel, so it cannot be compared by reading.
+    """
+    have = normalise(current)
+    changed = {
+        key: value
+        for key, value in body.items()
+        if key != "customFields" and have.get(key) != value
+    }
+    stored = {
+        (ref, item.get(ref)): item["field_value"]
+        for item in have.get("customFields") or []
+        for ref in ("id", "key")
+        if item.get(ref)
+    }
+    wanted = body.get("customFields") or []
+    held_otherwise = any(
+        stored.get(("id", f.get("id")), stored.get(("key", f.get("key")), f["field_value"]))
+        != f["field_value"]
+        for f in wanted
+    )
+    if held_otherwise or (wanted and fingerprint(wanted) != sent_custom_fields):
+        changed["customFields"] = wanted
+    return changed
 
 
 def record_tags(record: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ghl_api.errors import EXIT_RECORD_REJECTED, RequestRejected
+from ghl_api.errors import EXIT_FAILED, EXIT_RECORD_REJECTED, RequestRejected
 from target_ghl.json_values import to_json
 
 
@@ -55,14 +55,30 @@ class RunStopped(Exception):
     exit_code: ClassVar[int] = EXIT_RECORD_REJECTED
 
 
+class DeadLetterLost(RunStopped):
+    """The dead-letter file stopped accepting lines mid-run: going on would lose records."""
+
+    outcome: ClassVar[str] = "config"
+    exit_code: ClassVar[int] = EXIT_FAILED
+
+
 class RunSummary:
     """Per-stream outcome counts; ``written`` is created + updated."""
 
     def __init__(self) -> None:
         self.counts: dict[str, Counter[Outcome]] = {}
+        #: Per stream, fields records carried that HighLevel does not know (not written).
+        self.unknown_fields: dict[str, set[str]] = {}
 
     def count(self, stream: str, outcome: Outcome) -> None:
         self.counts.setdefault(stream, Counter())[outcome] += 1
+
+    def note_unknown_fields(self, stream: str, fields: list[str]) -> list[str]:
+        """Remember the fields; return those not named before for this stream."""
+        seen = self.unknown_fields.setdefault(stream, set())
+        new = [name for name in fields if name not in seen]
+        seen.update(new)
+        return new
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         result = {}
@@ -73,6 +89,12 @@ class RunSummary:
         return result
 
     def log(self, logger: logging.Logger) -> None:
+        for stream, fields in sorted(self.unknown_fields.items()):
+            logger.warning(
+                "Summary for '%s': fields not written (HighLevel does not know them): %s",
+                stream,
+                ", ".join(sorted(fields)),
+            )
         for stream, row in sorted(self.as_dict().items()):
             logger.info(
                 "Summary for '%s': %d written (%d created, %d updated), %d unchanged, "
@@ -107,7 +129,14 @@ class DeadLetters:
             "rejected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "record": to_json(record),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        except OSError as exc:
+            raise DeadLetterLost(
+                f"config key `dead_letter_path`: {self.path} cannot be written "
+                f"({exc.strerror or exc.__class__.__name__}); a '{stream}' record was rejected "
+                f"({rejection.message}) and could not be saved, so the run stops"
+            ) from None
         self.written += 1

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from ghl_api.client import GHLClient
 from target_ghl.contact_directory import ContactDirectory
+from target_ghl.id_map import IdMap
 from target_ghl.outcomes import DeadLetters, Outcome, Rejection, RunStopped, RunSummary
 from target_ghl.writer import RecordingWriter, Writer
 
@@ -42,15 +43,15 @@ class WriteSession:
         client_factory: Callable[[], GHLClient],
         *,
         dry_run: bool,
-        dead_letter_path: str,
+        dead_letters: DeadLetters,
         fail_on_rejection: bool,
-        id_map_path: str | None,
+        id_map: IdMap,
     ) -> None:
         #: Dry run swaps the door, not the logic: everything else runs as in a real run.
         self.writer = RecordingWriter(client_factory) if dry_run else Writer(client_factory)
-        self.directory = ContactDirectory(self.writer, id_map_path, persist=not dry_run)
+        self.directory = ContactDirectory(self.writer, id_map, persist=not dry_run)
         self.summary = RunSummary()
-        self.dead_letters = DeadLetters(dead_letter_path)
+        self.dead_letters = dead_letters
         self.fail_on_rejection = fail_on_rejection
         self._buffers: list[Buffering] = []
         self._waiting: list[Waiting] = []
@@ -74,6 +75,17 @@ class WriteSession:
 
     def count(self, stream: str, outcome: Outcome) -> None:
         self.summary.count(stream, outcome)
+
+    def unknown_fields(self, stream: str, fields: list[str]) -> None:
+        """Name fields HighLevel does not know, once per stream (log now, summary at the end)."""
+        new = self.summary.note_unknown_fields(stream, fields)
+        if new:
+            logger.warning(
+                "'%s' records have fields HighLevel does not know; they are not written "
+                "(map them with `field_map` or a stream map): %s",
+                stream,
+                ", ".join(new),
+            )
 
     def reject(self, stream: str, record: dict[str, Any], rejection: Rejection) -> None:
         """Dead-letter a record; stop the run if ``on_record_error`` is ``fail``."""

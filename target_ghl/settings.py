@@ -7,12 +7,14 @@ message that names the key (``ConfigError``), never a secret.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from singer_sdk import typing as th
 
 from ghl_api.errors import ConfigError
 from ghl_api.settings import connection_settings, validate_connection
+from target_ghl.field_mapping import validate_field_map
 
 ON_RECORD_ERROR = ("continue", "fail")
 UNKNOWN_STREAMS = ("fail", "ignore")
@@ -67,11 +69,34 @@ TARGET_PROPERTIES = th.PropertiesList(
     th.Property(
         "unknown_streams",
         th.StringType(allowed_values=list(UNKNOWN_STREAMS)),
-        default="fail",
+        default="ignore",
         title="Unknown streams",
         description=(
-            "What to do with a stream that is not contacts, tasks, notes or tags: `fail` "
-            "(rename it with a stream map `__alias__`) or `ignore` (count and skip)."
+            "What to do with a stream that is not contacts, tasks, notes or tags: `ignore` "
+            "(the default: named once in the log, its records counted as skipped in the "
+            "summary, so `tap-ghl | target-ghl` works with tap-ghl's other streams) or "
+            "`fail` (stop at start; rename it with a stream map `__alias__`)."
+        ),
+    ),
+    th.Property(
+        "field_map",
+        th.ObjectType(additional_properties=th.ObjectType(additional_properties=th.StringType)),
+        title="Field map",
+        description=(
+            "Per stream, record column → HighLevel field, applied after stream maps: "
+            '`{"contacts": {"first_name": "firstName", "fav": "customField.contact.fav"}}`. '
+            "`customField.<key>` writes a contact custom field by its key."
+        ),
+    ),
+    th.Property(
+        "strict_fields",
+        th.BooleanType,
+        default=False,
+        title="Strict fields",
+        description=(
+            "Dead-letter records that carry a field HighLevel does not know (after "
+            "`field_map`). Off, such fields are named once per stream in the log and "
+            "the summary, and the rest of the record is written."
         ),
     ),
 )
@@ -87,9 +112,34 @@ def validate_target_config(config: Mapping[str, Any]) -> None:
         value = config.get(key)
         if value is not None and value not in allowed:
             raise ConfigError(key, f"must be one of {', '.join(allowed)}, got {value!r}")
-    if not isinstance(config.get("dry_run", False), bool):
-        raise ConfigError("dry_run", "must be true or false")
+    for key in ("dry_run", "strict_fields"):
+        if not isinstance(config.get(key, False), bool):
+            raise ConfigError(key, "must be true or false")
+    validate_field_map(config.get("field_map"))
     for key in ("dead_letter_path", "id_map_path"):
         value = config.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ConfigError(key, "must be a non-empty file path")
+
+
+def check_writable_file(key: str, path: Path) -> None:
+    """``ConfigError`` naming ``key`` unless ``path`` can be appended to (or created).
+
+    Checked before any request: a dead letter or an id map that cannot be saved after the
+    writes it describes were sent would lose them. The folder is created if missing (as
+    a user writing ``state/ids.json`` expects); a file this check creates is removed again.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        with path.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink()
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(
+            key, f"{path} cannot be written (a part of its folder is a file)"
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(key, f"{path} cannot be written ({reason})") from None

@@ -19,10 +19,16 @@ from singer_sdk.sinks import RecordSink, Sink
 
 from ghl_api.errors import ConfigError, GHLError
 from ghl_api.settings import build_client
-from target_ghl.outcomes import Outcome, RunStopped
+from target_ghl.id_map import IdMap
+from target_ghl.outcomes import DeadLetters, Outcome, RunStopped
 from target_ghl.sdk_compat import DrainOnStateTarget
 from target_ghl.session import WriteSession
-from target_ghl.settings import DEFAULT_DEAD_LETTER_PATH, TARGET_PROPERTIES, validate_target_config
+from target_ghl.settings import (
+    DEFAULT_DEAD_LETTER_PATH,
+    TARGET_PROPERTIES,
+    check_writable_file,
+    validate_target_config,
+)
 from target_ghl.sinks import SINKS
 from target_ghl.writer import RecordingWriter
 
@@ -52,6 +58,14 @@ class TargetGHL(DrainOnStateTarget):
         super().__init__(*args, **kwargs)
         try:
             validate_target_config(self.config)
+            # The two files a run writes are checked before anything is sent.
+            dead_letters = DeadLetters(
+                self.config.get("dead_letter_path") or DEFAULT_DEAD_LETTER_PATH
+            )
+            check_writable_file("dead_letter_path", dead_letters.path)
+            id_map = IdMap(self.config.get("id_map_path"), self.config["location_id"])
+            if id_map.path is not None:
+                check_writable_file("id_map_path", id_map.path)
         except ConfigError as exc:
             raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
         # Records of one contact must be applied in order across streams.
@@ -59,15 +73,20 @@ class TargetGHL(DrainOnStateTarget):
         self.session = WriteSession(
             lambda: build_client(self.config, user_agent=f"target-ghl/{self.plugin_version}"),
             dry_run=bool(self.config.get("dry_run", False)),
-            dead_letter_path=self.config.get("dead_letter_path") or DEFAULT_DEAD_LETTER_PATH,
+            dead_letters=dead_letters,
             fail_on_rejection=self.config.get("on_record_error") == "fail",
-            id_map_path=self.config.get("id_map_path"),
+            id_map=id_map,
         )
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:
         """Per-stream counts of the run so far (tests and callers read this)."""
         return self.session.summary.as_dict()
+
+    @property
+    def unknown_fields(self) -> dict[str, list[str]]:
+        """Per stream, the fields records carried that HighLevel does not know."""
+        return {k: sorted(v) for k, v in self.session.summary.unknown_fields.items()}
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         sink = SINKS.get(stream_name)

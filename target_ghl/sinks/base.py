@@ -1,10 +1,11 @@
 """The sink every stream shares: one ``process_record`` template, small per-stream hooks.
 
-Every record goes the same way: parse it into a write command (``parse``, no requests;
-a bad field is a ``Rejection``), write it (``write``, which returns the ``Outcome``, or
-None when the outcome is decided later, as for buffered tag changes), then count the
-outcome or dead-letter the record. A sink that may keep a rejected command back instead
-(a task waiting for its contact) says so in ``hold``.
+Every record goes the same way: check it (``record_checks``: the stream's SCHEMA, its
+key properties, its field names), parse it into a write command (``parse``, no
+requests; a bad field is a ``Rejection``), write it (``write``, which returns the
+``Outcome``, or None when the outcome is decided later, as for buffered tag changes),
+then count the outcome or dead-letter the record. A sink that may keep a rejected
+command back instead (a task waiting for its contact) says so in ``hold``.
 
 ``RecordSink`` because each record must be written before the next is read: that is
 what keeps records of one contact in order and lets STATE follow its records exactly.
@@ -16,10 +17,12 @@ import typing as t
 from abc import abstractmethod
 from typing import Any, Generic, TypeVar
 
+from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import RecordSink
 
 from target_ghl.commands import DELETED_AT, Command
 from target_ghl.outcomes import Outcome, Rejection
+from target_ghl.record_checks import RecordChecks, without_bookkeeping
 
 if t.TYPE_CHECKING:
     from target_ghl.session import WriteSession
@@ -27,27 +30,31 @@ if t.TYPE_CHECKING:
 
 C = TypeVar("C", bound=Command)
 
-#: singer-sdk's record metadata columns, other than the deletion marker this target acts on.
-_BOOKKEEPING = frozenset(
-    {
-        "_sdc_extracted_at",
-        "_sdc_received_at",
-        "_sdc_batched_at",
-        "_sdc_sequence",
-        "_sdc_table_version",
-        "_sdc_sync_started_at",
-    }
-)
-
 
 class GHLSink(RecordSink, Generic[C]):
     def __init__(self, target: Any, stream_name: str, schema: dict, key_properties: Any) -> None:
         #: The run's shared writer, contact directory and outcomes (see ``session``).
         self.session: WriteSession = target.session
+        #: Schema, key-property and field-name checks (they dead-letter, never stop the run).
+        self.checks = RecordChecks(stream_name, target.config)
         super().__init__(target, stream_name, schema, key_properties)
         # Any truthy marker deletes, as it always has: the SDK declares the column a
         # date-time, and parsing it would stop the run on a marker like `true`.
         self.schema["properties"][DELETED_AT] = {}
+
+    def get_validator(self) -> Any:
+        """singer-sdk's public validator hook: a violation is noted for the dead letter.
+
+        The SDK's own validator raises, which stops the run (or, with
+        ``fail_on_record_validation_exception`` off, logs a traceback and writes the
+        record anyway). This one never raises; ``process_record`` rejects the record.
+        """
+        return self.checks.validator(self.schema) if self.validate_schema else None
+
+    @property
+    def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
+        """An unreadable date is already noted by the validator: let the SDK's parse pass."""
+        return DatetimeErrorTreatmentEnum.NULL
 
     @property
     def include_sdc_metadata_properties(self) -> bool:
@@ -60,10 +67,10 @@ class GHLSink(RecordSink, Generic[C]):
         return True
 
     def preprocess_record(self, record: dict, context: dict) -> dict:
-        kept = {key: value for key, value in record.items() if key not in _BOOKKEEPING}
-        if not kept.get(DELETED_AT):
-            kept.pop(DELETED_AT, None)
-        return kept
+        kept = self.checks.fields(without_bookkeeping(record), self.session)
+        # A record without its key properties is dead-lettered by ``process_record``;
+        # filling them in here keeps singer-sdk's check from stopping the run first.
+        return self.checks.key_properties(kept, self.key_properties)
 
     @property
     def writer(self) -> Writer:
@@ -72,6 +79,11 @@ class GHLSink(RecordSink, Generic[C]):
     # -- the template ----------------------------------------------------------------------
     def process_record(self, record: dict, context: dict) -> None:
         self.session.flush(except_for=self)  # buffered changes of other streams land first
+        problem = self.checks.take_problem()
+        if problem is not None:
+            rejection, received = problem
+            self.session.reject(self.stream_name, received or record, rejection)
+            return
         try:
             command = self.parse(record)
         except Rejection as rejection:

@@ -1,22 +1,30 @@
 """Records that belong to one contact (tasks, notes): create, update or delete, exactly once.
 
-HighLevel has no upsert for these and no external id, so replaying a load would create
-every task again. Before any create, the contact's current records are listed
-(``GET /contacts/{id}/tasks``, once per contact per run, then kept up to date locally)
-and the record is matched on its natural key: its ``id`` if that is one of the
-contact's records, else the subclass's key (title + due date for tasks, body for notes).
-A match with equal fields is ``unchanged``; different fields are PUT.
+HighLevel has no upsert and no external id for these, so the target decides which of the
+contact's records a command means. Before any create, the contact's records are listed
+(``GET /contacts/{id}/notes``, once per contact per run, then kept current locally) and
+the command is matched, in order:
 
-A create whose outcome is unknown is reconciled the same way: the list is read again and
-only if no record matches is the create sent again.
+1. **its own id**: the record's ``id`` is one of this contact's records;
+2. **its source id** (identity): the ``id`` of a record copied from another location is
+   looked up in the id map (this run's, and earlier runs' through ``id_map_path``). A
+   mapped record is updated in place when the source was edited; two source records
+   never share one record here, whatever their bodies;
+3. **its natural key** (resemblance), only among records no source id owns and no earlier
+   command of this input matched: title + due date for tasks, body for notes. A command
+   with a source id that matches nothing is created (and mapped); a command *without* one
+   whose key is already taken is a conflict: dead-lettered, never written over the first.
 
-The contact comes from ``contactId`` (a source id the contacts sink mapped, or an id of
-this location) or from ``email``/``phone``. A record whose contact is not known yet is
-*held*, not rejected: singer-sdk taps (tap-ghl included) emit a parent's child records
-before the parent record itself, so a task routinely arrives just before its contact.
-Held records are applied as soon as the contacts sink writes a contact with one of their
-keys, and are rejected only if their contact still is not found at the end of the run.
-While any record is held, STATE is held back too (see ``TargetGHL.drain_all``).
+A match with equal fields is ``unchanged``; different fields are PUT. A create whose
+outcome is unknown is reconciled by reading the list again. A create answered without
+the record (no ``task``/``note`` in the body) is dead-lettered: the write may have
+happened, and the next run matches it by its key or id instead of guessing now.
+
+A record whose contact is not known yet is *held*, not rejected: singer-sdk taps emit a
+parent's children before the parent itself. Held records are applied as soon as the
+contacts sink writes a contact with one of their keys, and rejected only if their
+contact is still unknown at the end of the run. While any record is held, STATE is held
+back too (see ``TargetGHL.drain_all``).
 """
 
 from __future__ import annotations
@@ -26,21 +34,14 @@ from typing import Any, ClassVar
 
 from ghl_api.errors import OutcomeUnknown
 from target_ghl.commands import ChildWrite
+from target_ghl.id_map import ChildLink
 from target_ghl.outcomes import Outcome, Rejection
-from target_ghl.sinks.base import GHLSink
+from target_ghl.sinks.waiting import WaitsForContact
 
 MAX_CREATE_ATTEMPTS = 3
 
 
-class ContactUnknown(Rejection):
-    """The record's contact is not (yet) in this location."""
-
-    def __init__(self, keys: frozenset[str], message: str) -> None:
-        super().__init__(message)
-        self.keys = keys
-
-
-class ContactChildSink(GHLSink[ChildWrite]):
+class ContactChildSink(WaitsForContact[ChildWrite]):
     #: Path segment and response key of the collection (``tasks``) and of one item (``task``).
     collection: ClassVar[str]
     item: ClassVar[str]
@@ -48,33 +49,11 @@ class ContactChildSink(GHLSink[ChildWrite]):
     def setup(self) -> None:
         super().setup()
         self._listings: dict[str, dict[str, dict[str, Any]]] = {}
-        #: Commands waiting for their contact, with the keys that name it.
-        self._held: list[tuple[frozenset[str], ChildWrite]] = []
-        self.session.register_waiting(self)
-
-    def hold(self, command: ChildWrite, rejection: Rejection) -> bool:
-        """A record whose contact is unknown waits for it (until the end of the run)."""
-        if not isinstance(rejection, ContactUnknown):
-            return False
-        self._held.append((rejection.keys, command))
-        return True
-
-    def contact_arrived(self, keys: frozenset[str]) -> None:
-        """Apply, in arrival order, the held records naming a contact just written."""
-        ready = [command for held_keys, command in self._held if held_keys & keys]
-        if ready:
-            self._held = [(k, c) for k, c in self._held if not k & keys]
-            for command in ready:
-                self.execute(command)
-
-    def holding(self) -> bool:
-        return bool(self._held)
-
-    def release_held(self) -> None:
-        """End of run: a record whose contact is still unknown is rejected now."""
-        held, self._held = self._held, []
-        for _, command in held:
-            self.execute(command, final=True)
+        #: Source id → record here, shared with the id map file (this stream's part).
+        self._links: dict[str, ChildLink] = self.session.directory.id_map.children[self.collection]
+        #: Records here that a source id owns or a command of this run matched or created:
+        #: never matched by natural key, so two input records never end up as one.
+        self._owned: set[str] = {link.id for link in self._links.values()}
 
     # -- what subclasses define ------------------------------------------------------
     @abstractmethod
@@ -95,35 +74,26 @@ class ContactChildSink(GHLSink[ChildWrite]):
 
     # -- the shared flow ---------------------------------------------------------------
     def write(self, command: ChildWrite) -> Outcome:
-        contact_id = self._contact(command)
+        contact_id = self.contact_of(command.contact)
         current = self._match(contact_id, command)
         if command.deleted:
-            return self._delete(contact_id, current)
+            return self._delete(contact_id, command, current)
         if current is None:
             return self._create(contact_id, command)
+        self._claim(contact_id, command, current["id"])
         changes = self.changes(current, command.fields)
         if not changes:
             return Outcome.UNCHANGED
         result = self.update(contact_id, current, changes)
-        self._listing(contact_id)[current["id"]] = result.get(self.item) or {
-            **current,
-            **changes,
-        }
+        updated = result.get(self.item)
+        self._listing(contact_id)[current["id"]] = (
+            updated if isinstance(updated, dict) else {**current, **changes}
+        )
         return Outcome.UPDATED
 
-    def _contact(self, command: ChildWrite) -> str:
-        ref = command.contact
-        contact_id = self.session.directory.resolve(ref.contact_id, ref.email, ref.phone)
-        if contact_id is None:
-            raise ContactUnknown(
-                ref.keys(),
-                f"{self.stream_name} record's contact ({ref.described()}) is not in location "
-                f"{self.writer.location_id}; send its contact record first (same run) or "
-                "set `id_map_path` to carry contact ids across runs",
-            )
-        return contact_id
-
     def _listing(self, contact_id: str, *, fresh: bool = False) -> dict[str, dict[str, Any]]:
+        if not fresh and contact_id in self.session.directory.created:
+            self._listings.setdefault(contact_id, {})  # created this run: nothing to list
         if fresh or contact_id not in self._listings:
             body = self.writer.read("GET", f"/contacts/{contact_id}/{self.collection}")
             self._listings[contact_id] = {item["id"]: item for item in body[self.collection]}
@@ -132,11 +102,35 @@ class ContactChildSink(GHLSink[ChildWrite]):
     def _match(
         self, contact_id: str, command: ChildWrite, *, fresh: bool = False
     ) -> dict[str, Any] | None:
+        """The contact's record this command means (module docstring, rules 1-3)."""
         listing = self._listing(contact_id, fresh=fresh)
-        if command.source_id and command.source_id in listing:
-            return listing[command.source_id]
+        source = command.source_id
+        if source:
+            if source in listing:
+                return listing[source]
+            link = self._links.get(source)
+            if link is not None and link.contact == contact_id and link.id in listing:
+                return listing[link.id]
         key = self.natural_key(command.fields)
-        return next((item for item in listing.values() if self.natural_key(item) == key), None)
+        alike = [item for item in listing.values() if self.natural_key(item) == key]
+        free = next((item for item in alike if item["id"] not in self._owned), None)
+        if free is None and alike and not source and not command.deleted:
+            raise Rejection(
+                f"{self.stream_name} record matches a {self.item} that another record of this "
+                "input (or a copied source record) already wrote "
+                f"({self.key_described(command.fields)}); it was not written over it. "
+                "Give each record its own `id` to keep them apart"
+            )
+        return free
+
+    @abstractmethod
+    def key_described(self, fields: dict[str, Any]) -> str:
+        """The natural key in words, for a conflict's dead letter."""
+
+    def _claim(self, contact_id: str, command: ChildWrite, record_id: str) -> None:
+        self._owned.add(record_id)
+        if command.source_id and command.source_id != record_id:
+            self._links[command.source_id] = ChildLink(contact_id, record_id)
 
     def _create(self, contact_id: str, command: ChildWrite) -> Outcome:
         path = f"/contacts/{contact_id}/{self.collection}"
@@ -145,15 +139,29 @@ class ContactChildSink(GHLSink[ChildWrite]):
                 result = self.writer.write("POST", path, self.create_body(command.fields))
             except OutcomeUnknown as exc:
                 self.logger.warning("%s; looking it up before any retry", exc)
-                if self._match(contact_id, command, fresh=True) is not None:
+                found = self._match(contact_id, command, fresh=True)
+                if found is not None:
+                    self._claim(contact_id, command, found["id"])
                     return Outcome.CREATED  # it was applied; the fresh listing now holds it
                 continue
-            created = result[self.item]
+            created = result.get(self.item)
+            if not isinstance(created, dict) or not created.get("id"):
+                self._listings.pop(contact_id, None)  # re-read before the next match
+                raise Rejection(
+                    f"POST {path}: HighLevel answered without the created {self.item} "
+                    f"(no `{self.item}.id`); it may exist: the next run matches it instead "
+                    "of creating it again"
+                )
             self._listing(contact_id)[created["id"]] = created
+            self._claim(contact_id, command, created["id"])
             return Outcome.CREATED
         raise OutcomeUnknown(f"POST {path}", f"{MAX_CREATE_ATTEMPTS} attempts without an answer")
 
-    def _delete(self, contact_id: str, current: dict[str, Any] | None) -> Outcome:
+    def _delete(
+        self, contact_id: str, command: ChildWrite, current: dict[str, Any] | None
+    ) -> Outcome:
+        if command.source_id:
+            self._links.pop(command.source_id, None)
         if current is None:
             return Outcome.UNCHANGED
         try:

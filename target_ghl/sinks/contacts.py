@@ -4,10 +4,15 @@ Matching, in order:
 
 1. an ``id`` of *this* location → ``PUT /contacts/{id}`` (``UpdateContactDto`` fields);
    if HighLevel does not know it (400) or it belongs elsewhere (403), fall through;
-2. otherwise ``POST /contacts/upsert``, which matches on email or phone following the
+2. a record copied from another location whose source id the id map knows → the copy
+   is read (``GET``) and only the fields that differ are PUT: a replay writes nothing
+   and counts the record ``unchanged``; an edit (even of the email) updates in place;
+3. otherwise ``POST /contacts/upsert``, which matches on email or phone following the
    location's duplicate setting. A record whose ``locationId`` is another location's (a
    tap-ghl copy) is never PUT by its foreign id; it is matched this way and its id is
-   remembered, so tasks, notes and tags naming that source id find the new contact.
+   remembered, so tasks, notes and tags naming that source id find the new contact. A
+   second source contact with the email/phone of one already copied in this run is
+   dead-lettered, not merged into it.
 
 Tags are sent through ``POST /contacts/{id}/tags`` and only the ones the contact lacks,
 because ``tags`` in an upsert or PUT body replace all of a contact's tags.
@@ -21,7 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ghl_api.errors import OutcomeUnknown, WrongLocationError
+from ghl_api.errors import OutcomeUnknown, RequestRejected, WrongLocationError
+from target_ghl import contact_payloads
 from target_ghl.commands import ContactWrite, parse_contact
 from target_ghl.contact_directory import contact_keys
 from target_ghl.outcomes import Outcome, Rejection
@@ -39,6 +45,20 @@ class ContactsSink(GHLSink[ContactWrite]):
     def write(self, command: ContactWrite) -> Outcome:
         if command.deleted:
             return self._delete(command)
+        directory = self.session.directory
+        mapped = directory.source_ids.get(command.source_id or "")
+        if mapped is not None:  # mapped ids are never ids of this location
+            settled = self._settle(mapped, command)
+            if settled is not None:
+                return settled
+        elif command.source_id and not command.own_id:
+            other = directory.copied_from_other(command.source_id, command.email, command.phone)
+            if other is not None:
+                raise Rejection(
+                    f"contacts record `{command.source_id}` has the email/phone of source "
+                    f"contact `{other}`, already copied to this location in this run; "
+                    "distinct source contacts are never merged (upsert would match them)"
+                )
         contact: dict[str, Any] | None = None
         created = False
         if command.own_id:
@@ -52,12 +72,50 @@ class ContactsSink(GHLSink[ContactWrite]):
         if contact is None:
             contact, created = self._upsert(command)
         contact_id = contact["id"]
+        if created:
+            self.session.directory.created.add(contact_id)
+        self._sent_custom_fields(contact_id, command)
         self.session.directory.remember(
             contact_id, source_id=command.source_id, email=command.email, phone=command.phone
         )
         self._add_missing_tags(contact_id, contact, command.tags)
         self.session.contact_written(contact_keys(command.source_id, command.email, command.phone))
         return Outcome.CREATED if created else Outcome.UPDATED
+
+    def _settle(self, contact_id: str, command: ContactWrite) -> Outcome | None:
+        """A copied contact seen before: compare with it here, PUT only what differs.
+
+        One read instead of an upsert, and the contact is found by identity: a source
+        contact whose email changed updates its copy instead of creating another. None
+        when the copy is gone (deleted here), so the record is upserted again.
+        """
+        try:
+            current = self.writer.read("GET", f"/contacts/{contact_id}").get("contact")
+        except (RequestRejected, WrongLocationError):
+            current = None
+        if not current:
+            self.session.directory.forget(contact_id)
+            return None
+        sent = self.session.directory.id_map.sent_custom_fields
+        changes = contact_payloads.changed_fields(
+            current, command.update_body, sent.get(contact_id)
+        )
+        if changes:
+            self.writer.write("PUT", f"/contacts/{contact_id}", changes)
+            self._sent_custom_fields(contact_id, command)
+        added = self._add_missing_tags(contact_id, current, command.tags)
+        self.session.directory.remember(
+            contact_id, source_id=command.source_id, email=command.email, phone=command.phone
+        )
+        self.session.contact_written(contact_keys(command.source_id, command.email, command.phone))
+        return Outcome.UPDATED if changes or added else Outcome.UNCHANGED
+
+    def _sent_custom_fields(self, contact_id: str, command: ContactWrite) -> None:
+        """Remember what custom fields a copied contact was sent (see ``_settle``)."""
+        wanted = command.update_body.get("customFields")
+        if command.source_id and wanted:
+            fingerprint = contact_payloads.fingerprint(wanted)
+            self.session.directory.id_map.sent_custom_fields[contact_id] = fingerprint
 
     def _update(self, contact_id: str, command: ContactWrite) -> dict[str, Any] | None:
         """PUT the record to ``contact_id``; None if that id is not a contact here."""
@@ -91,11 +149,12 @@ class ContactsSink(GHLSink[ContactWrite]):
         result = self.writer.write("POST", "/contacts/upsert", body)
         return result["contact"], bool(result.get("new"))
 
-    def _add_missing_tags(self, contact_id: str, contact: dict[str, Any], tags: list[str]) -> None:
+    def _add_missing_tags(self, contact_id: str, contact: dict[str, Any], tags: list[str]) -> bool:
+        """Add the tags the contact lacks; True if any was missing."""
         have = {t.lower() for t in contact.get("tags") or [] if isinstance(t, str)}
         missing = [tag for tag in tags if tag not in have]
         if not missing:
-            return
+            return False
         path = f"/contacts/{contact_id}/tags"
         try:
             self.writer.write("POST", path, {"tags": missing})
@@ -103,6 +162,7 @@ class ContactsSink(GHLSink[ContactWrite]):
             # Adding a tag twice is a no-op, but look first anyway: only what is missing.
             current = self.writer.read("GET", f"/contacts/{contact_id}")["contact"]
             self._add_missing_tags(contact_id, current, missing)
+        return True
 
     def _delete(self, command: ContactWrite) -> Outcome:
         directory = self.session.directory

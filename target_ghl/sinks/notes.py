@@ -1,7 +1,8 @@
 """notes: create, update or delete a contact's note, without duplicates on replay.
 
-Natural key: the note ``id`` if it is one of the contact's notes, else its ``body``
-(notes have no title requirement and no due date; the text is what a person wrote).
+Matched by id, source id, then natural key (``sinks.contact_children``); the natural key
+is the ``body`` (notes have no required title and no due date: the text is what a person
+wrote). Notes with equal bodies stay distinct when they carry ids.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class NotesSink(ContactChildSink):
 
     def natural_key(self, item: dict[str, Any]) -> tuple[Any, ...]:
         return ((text(item, "body") or ""),)
+
+    def key_described(self, fields: dict[str, Any]) -> str:
+        return f"same body {(text(fields, 'body') or '')[:60]!r}"
 
     def create_body(self, data: dict[str, Any]) -> dict[str, Any]:
         body = {"body": text(data, "body")}

@@ -8,6 +8,7 @@ bulk answer reports each contact; one that failed there is retried alone through
 Grouping means holding records back, so order is protected explicitly: a group is sent
 before another record for one of its contacts is buffered under a different group, before
 any other stream writes anything (``WriteSession.flush``), and before STATE is emitted.
+A record whose contact is not written yet waits for it, as tasks and notes do.
 A bulk call whose outcome is unknown is reconciled by reading each contact's tags and
 sending only what is still missing (or still present, for removals) per contact.
 """
@@ -20,7 +21,7 @@ from typing import Any
 from ghl_api.errors import OutcomeUnknown, RequestRejected
 from target_ghl.commands import TagChange, parse_tag_change
 from target_ghl.outcomes import Outcome, Rejection
-from target_ghl.sinks.base import GHLSink
+from target_ghl.sinks.waiting import WaitsForContact
 
 BULK_SIZE = 100
 
@@ -32,7 +33,7 @@ class _Group:
     members: dict[str, TagChange] = field(default_factory=dict)  # contact id → change
 
 
-class TagsSink(GHLSink[TagChange]):
+class TagsSink(WaitsForContact[TagChange]):
     def setup(self) -> None:
         super().setup()
         self._groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
@@ -43,13 +44,7 @@ class TagsSink(GHLSink[TagChange]):
 
     def write(self, command: TagChange) -> None:
         """Buffer the change; its outcome is counted when its group is sent."""
-        ref = command.contact
-        contact_id = self.session.directory.resolve(ref.contact_id, ref.email, ref.phone)
-        if contact_id is None:
-            raise Rejection(
-                f"tags record's contact ({ref.contact_id or ref.email or ref.phone}) is not in "
-                f"location {self.writer.location_id}"
-            )
+        contact_id = self.contact_of(command.contact)  # or wait for it (sinks.waiting)
         key = (command.action, tuple(sorted(command.tags)))
         if any(contact_id in g.members for k, g in self._groups.items() if k != key):
             self.flush()  # an earlier change to this contact must land first

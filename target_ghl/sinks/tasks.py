@@ -1,8 +1,9 @@
 """tasks: create, update, complete or delete a contact's task, without duplicates on replay.
 
-Natural key: the task ``id`` if it is one of the contact's tasks, else ``title`` +
-``dueDate`` (compared as instants). A change of ``completed`` alone goes through
-``PUT .../tasks/{id}/completed``, the endpoint HighLevel has for it.
+Matched by id, source id, then natural key (``sinks.contact_children``); the natural key
+is ``title`` (case-insensitive) + ``dueDate`` (compared as instants). A change of
+``completed`` alone goes through ``PUT .../tasks/{id}/completed``, the endpoint HighLevel
+has for it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class TasksSink(ContactChildSink):
 
     def natural_key(self, item: dict[str, Any]) -> tuple[Any, ...]:
         return ((text(item, "title") or "").lower(), instant_ms(item.get("dueDate")))
+
+    def key_described(self, fields: dict[str, Any]) -> str:
+        return f"same title {fields.get('title')!r} and dueDate {fields.get('dueDate')!r}"
 
     def create_body(self, data: dict[str, Any]) -> dict[str, Any]:
         body = {

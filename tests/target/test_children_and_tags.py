@@ -33,15 +33,22 @@ def test_tasks_create_update_complete_delete_without_duplicates(
         "tasks", [task, {**task, "dueDate": "2025-05-01T10:00:00.000Z"}], schema=TASK_SCHEMA
     )
     target = run_target(config, msgs)
-    assert target.summary["tasks"]["created"] == 1 and target.summary["tasks"]["unchanged"] == 1
+    # The same task twice in one input (no ids): written once, the second dead-lettered
+    # as a conflict rather than silently merged into the first (issue 11).
+    assert target.summary["tasks"]["created"] == 1 and target.summary["tasks"]["rejected"] == 1
+    [conflict] = dead_letters(config)
+    assert "not written over it" in conflict["message"] and "'Call'" in conflict["message"]
     owner = contact_id(sandbox, location, "tasker@example.org")
     [stored] = store_tasks(sandbox, location)[owner]
     changed = {**task, "body": "about the quote"}
     done = {**changed, "completed": True}
     gone = {**task, "_sdc_deleted_at": "2025-06-01T00:00:00Z"}
     admin.reset_stats()
-    target = run_target(config, messages("tasks", [changed, done], schema=TASK_SCHEMA))
-    assert target.summary["tasks"]["updated"] == 2
+    # Two versions of one id-less task are two inputs (in one input the second would be a
+    # conflict, see above).
+    for version in (changed, done):
+        target = run_target(config, messages("tasks", [version], schema=TASK_SCHEMA))
+        assert target.summary["tasks"]["updated"] == 1
     routes = admin.stats()["by_route"]
     assert routes["PUT /contacts/{contactId}/tasks/{taskId}/completed"] == 1
     assert store_tasks(sandbox, location)[owner] == [
@@ -100,9 +107,11 @@ def test_a_create_with_unknown_outcome_is_looked_up_not_resent(
     assert titles == ["Flaky status", "Flaky reset"]
 
 
-def test_notes_are_idempotent_on_their_body(
+def test_notes_without_ids_are_idempotent_on_their_body_and_never_merged(
     sandbox: SandboxServer, admin: Admin, tmp_path: Path
 ) -> None:
+    """Issue 11: a second id-less note with a body already written in this input is a
+    conflict (dead-lettered), not merged into the first nor written over it."""
     config = location_config(sandbox, 2, tmp_path)
     note = {"email": "noted@example.org", "body": "Met at the fair", "title": "Fair"}
     msgs = messages("contacts", [{"email": "noted@example.org"}])
@@ -112,11 +121,18 @@ def test_notes_are_idempotent_on_their_body(
     assert target.summary["notes"] == {
         **target.summary["notes"],
         "created": 1,
-        "unchanged": 1,
-        "updated": 1,
+        "unchanged": 0,
+        "updated": 0,
+        "rejected": 2,
     }
     assert creates(admin)["notes"] == before + 1
-    assert run_target(config, msgs).summary["notes"]["unchanged"] == 3
+    assert [d["record"] for d in dead_letters(config)] == [note, {**note, "pinned": True}]
+    owner = contact_id(sandbox, config["location_id"], "noted@example.org")
+    with sandbox.state.lock:
+        [stored] = sandbox.state.locations[config["location_id"]].children(owner).notes.values()
+    assert stored.pinned is not True  # the first record's note, not written over
+    replay = run_target(config, msgs).summary["notes"]
+    assert (replay["unchanged"], replay["rejected"], replay["written"]) == (1, 2, 0)
     assert creates(admin)["notes"] == before + 1
 
 
