@@ -67,7 +67,7 @@ def test_definition_has_the_hub_keys_and_matches_meltano_yml(plugin: str) -> Non
     assert shipped["name"] == plugin
     for key in SHARED_KEYS:
         assert shipped[key] == project_plugin(plugin)[key], (
-            f"{plugin}.{key} differs from meltano.yml"
+            f"{plugin}.{key} differs from meltano.yml: run scripts/sync_plugin_definitions.py"
         )
     # Installable outside a checkout: a package name, a VCS URL or a path, never `-e .`.
     assert shipped["pip_url"] != "-e ."
