@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ghl_api.agency import AgencyInstall, LocationNotInstalled, NotACompanyInstall
+from ghl_api.auth import StaticTokenAuth
 from ghl_api.token_store import TokenStore
 from ghl_sandbox.server import SandboxServer
 from tests.conftest import Admin, sandbox_contacts, start_sandbox
@@ -166,3 +167,36 @@ def test_a_location_install_chain_is_named_as_such(agency: SandboxServer, tmp_pa
     )
     with pytest.raises(NotACompanyInstall, match="Location install, not an agency"):
         install.installed_locations()
+
+
+def test_an_expired_company_token_is_refreshed_before_the_next_mint(
+    agency: SandboxServer, tmp_path: Path
+) -> None:
+    store = tmp_path / "company.json"
+    install = install_of(agency, store)
+    first, second = list(agency.state.locations)[:2]
+    assert len(contact_ids(install, first)) == CONTACTS
+    company = TokenStore(store).read()
+    assert company is not None
+    Admin(agency.url).post("tokens/expire", {"access_token": company.access_token})
+    # Minting for another location meets a 401, refreshes the company chain once, mints.
+    assert len(contact_ids(install, second)) == CONTACTS
+    stats = Admin(agency.url).stats()
+    assert (stats["refresh_redeemed"], stats["refresh_reuse_attempts"]) == (2, 0)
+    assert install.mint_count == 2
+
+
+def test_a_static_agency_token_serves_as_well(agency: SandboxServer) -> None:
+    creds = agency.credentials
+    token = Admin(agency.url).post("tokens", {"userType": "Company", "kind": "pit"})
+    install = AgencyInstall(
+        api_url=agency.url,
+        company_auth=StaticTokenAuth(token["access_token"]),
+        company_id=creds["company_id"],
+        app_id=creds["app_id"],
+    )
+    for location in install.installed_locations():
+        assert contact_ids(install, location.location_id) == set(
+            sandbox_contacts(agency, location.location_id)
+        )
+    assert install.mint_count == LOCATIONS
