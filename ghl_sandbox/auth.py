@@ -22,6 +22,12 @@ LOCATION = "Location"
 COMPANY = "Company"
 
 
+def app_of(client_id: str) -> str:
+    """The Marketplace app a client belongs to: the sandbox's client ids are
+    ``<appId>-<suffix>``, the shape HighLevel's own client ids have."""
+    return client_id.split("-", 1)[0]
+
+
 @dataclass(frozen=True, slots=True)
 class AccessGrant:
     """What a bearer token stands for.
@@ -67,6 +73,7 @@ class OAuthClient:
 class AuthStats:
     refresh_redeemed: int = 0
     refresh_reuse_attempts: int = 0
+    location_tokens_minted: int = 0
 
 
 @dataclass
@@ -134,6 +141,20 @@ class TokenRegistry:
             )
             self.access[token] = grant
             return grant
+
+    def mint_location_token(
+        self, company: AccessGrant, location_id: str, ttl_s: int
+    ) -> AccessGrant:
+        """A Location token minted from an agency token (``POST /oauth/locationToken``).
+
+        It belongs to the same app (so it draws on that app's budget at the location),
+        holds the agency token's scopes and has no refresh token: it is renewed by
+        minting again.
+        """
+        grant = self.mint_access(company.app_id, location_id, company.scopes, ttl_s, LOCATION)
+        with self.lock:
+            self.stats.location_tokens_minted += 1
+        return grant
 
     def register_client(self, scopes: frozenset[str] | None = None) -> OAuthClient:
         with self.lock:

@@ -15,8 +15,10 @@ class SandboxConfig:
     """Everything that shapes a sandbox run; equal configs give byte-identical data."""
 
     seed: int = 42
-    #: Contacts generated in the primary location.
+    #: Contacts generated in each seeded location.
     contacts: int = 1000
+    #: Seeded locations of the one company (an agency), each with its own data and budget.
+    locations: int = 1
     #: Additional, empty locations under the same company (targets for write tests).
     extra_locations: int = 1
     #: Burst limit: at most this many requests per ``rate_limit_interval_ms`` window.

@@ -8,7 +8,8 @@ For HighLevel operations:
 4. ``Version`` header (400);
 5. token class: agency (Company) tokens cannot call location endpoints (401);
 6. scope, as the registry derived it from ``ghl_api.openapi`` so client and sandbox agree (401);
-7. the location named in the query, body or path must be the token's (403);
+7. the location named in the query, body or path must be the token's (403; agency
+   endpoints, which name the location they act on, check it in their handler);
 8. the handler.
 
 The order of 3-7 on the live API is not documented; this order is a guess that keeps
@@ -106,7 +107,7 @@ def _admit(runtime: SandboxRuntime, route: Route, request: ApiRequest) -> dict[s
         scope = runtime.registry.scope_of(route)
         if scope is not None and scope not in grant.scopes:
             raise errors.unauthorized(errors.SCOPE_NOT_AUTHORIZED)
-        for location_id in _named_locations(request):
+        for location_id in _named_locations(request) if route.location_only else ():
             if location_id != grant.location_id:
                 raise errors.forbidden(errors.LOCATION_FORBIDDEN)
     except errors.ApiError as exc:

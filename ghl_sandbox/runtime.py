@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from ghl_sandbox.auth import LOCATION, TokenRegistry
+from ghl_sandbox.auth import COMPANY, LOCATION, TokenRegistry, app_of
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.faults import FaultPlan
 from ghl_sandbox.model.store import SandboxState
@@ -25,13 +25,16 @@ from ghl_sandbox.write_state import WriteState
 
 @dataclass
 class DefaultCredentials:
-    """The tokens a run hands out: a PIT per location and one OAuth client."""
+    """The tokens a run hands out: a PIT per location and one OAuth client (one app),
+    installed on the primary location and, as an agency install, on the company."""
 
     location_tokens: list[tuple[str, str]]  # (location_id, PIT), primary first
     client_id: str
     client_secret: str
     refresh_token: str
     company_id: str
+    company_refresh_token: str
+    app_id: str
 
     def as_dict(self) -> dict[str, Any]:
         primary_location, primary_token = self.location_tokens[0]
@@ -42,6 +45,8 @@ class DefaultCredentials:
             "client_secret": self.client_secret,
             "refresh_token": self.refresh_token,
             "company_id": self.company_id,
+            "company_refresh_token": self.company_refresh_token,
+            "app_id": self.app_id,
             "locations": [
                 {"location_id": loc, "access_token": token} for loc, token in self.location_tokens
             ],
@@ -72,12 +77,15 @@ class SandboxRuntime:
         refresh = self.tokens.issue_refresh(
             client.client_id, self.state.primary_location_id, LOCATION
         )
+        company_refresh = self.tokens.issue_refresh(client.client_id, None, COMPANY)
         self.credentials = DefaultCredentials(
             location_tokens=pits,
             client_id=client.client_id,
             client_secret=client.client_secret,
             refresh_token=refresh.token,
             company_id=self.state.company_id,
+            company_refresh_token=company_refresh.token,
+            app_id=app_of(client.client_id),
         )
 
     def stats(self) -> dict[str, Any]:
@@ -89,6 +97,7 @@ class SandboxRuntime:
             "rate_limited_daily": self.limiter.rejected_daily,
             "refresh_redeemed": self.tokens.stats.refresh_redeemed,
             "refresh_reuse_attempts": self.tokens.stats.refresh_reuse_attempts,
+            "location_tokens_minted": self.tokens.stats.location_tokens_minted,
             "faults_fired": self.faults.fired,
             "creates": self.writes.creates_snapshot(),
             "requests": snapshot["requests"],
@@ -99,5 +108,6 @@ class SandboxRuntime:
         self.limiter.reset_counters()
         self.tokens.stats.refresh_redeemed = 0
         self.tokens.stats.refresh_reuse_attempts = 0
+        self.tokens.stats.location_tokens_minted = 0
         self.faults.fired = 0
         self.writes.reset_counts()

@@ -82,6 +82,11 @@ class Location:
     id: str
     name: str
     company_id: str
+    #: One line, as ``GET /oauth/installedLocations`` lists it.
+    address: str = ""
+    #: When the sandbox's Marketplace app was installed here (epoch ms); None = not
+    #: installed, so an agency can neither list it as installed nor mint a token for it.
+    installed_at_ms: int | None = None
     contacts: dict[str, StoredContact] = field(default_factory=dict)
     custom_fields: list[CustomFieldDefinition] = field(default_factory=list)
     businesses: dict[str, Business] = field(default_factory=dict)

@@ -62,44 +62,71 @@ USERS_PER_LOCATION = 6
 
 
 def build_state(config: SandboxConfig) -> SandboxState:
-    """Generate the whole sandbox: one company, a populated primary location, empty extras."""
+    """Generate the whole sandbox: one company (an agency), ``config.locations`` populated
+    locations (the first is the primary one), then ``config.extra_locations`` empty ones.
+
+    Location ``i`` draws from streams named after ``i`` alone, so it holds the same data
+    whatever the number of locations, and two locations never hold the same data.
+    """
     rng = random.Random(f"ghl-sandbox:{config.seed}:company")
     company_id = new_id(rng)
-    locations = [_location(config, company_id, 0, config.contacts)]
+    seeded = max(1, config.locations)
+    locations = [_location(config, company_id, index, True) for index in range(seeded)]
     locations += [
-        _location(config, company_id, index, 0) for index in range(1, config.extra_locations + 1)
+        _location(config, company_id, index, False)
+        for index in range(seeded, seeded + config.extra_locations)
     ]
     return SandboxState(company_id, locations)
 
 
-def _location(config: SandboxConfig, company_id: str, index: int, contacts: int) -> Location:
+def _location(config: SandboxConfig, company_id: str, index: int, seeded: bool) -> Location:
     rng = random.Random(f"ghl-sandbox:{config.seed}:location:{index}")
     location = Location(
         id=new_id(rng),
-        name="Sandbox Dental Studio" if index == 0 else f"Sandbox Sub-Account {index}",
+        name=_location_name(index, seeded),
         company_id=company_id,
     )
+    _install(location, random.Random(f"ghl-sandbox:{config.seed}:install:{index}"))
     location.user_ids = [new_id(rng) for _ in range(USERS_PER_LOCATION)]
     location.custom_fields = [
         CustomFieldDefinition(new_id(rng), name, f"contact.{suffix}", data_type, options)
         for name, suffix, data_type, options in CUSTOM_FIELDS
     ]
-    business_count = BUSINESSES_PER_LOCATION if index == 0 else EXTRA_LOCATION_BUSINESSES
+    business_count = BUSINESSES_PER_LOCATION if seeded else EXTRA_LOCATION_BUSINESSES
     for _ in range(business_count):
         business = Business(new_id(rng), _company_name(rng))
         location.businesses[business.id] = business
-    _ContactFactory(rng, location).fill(contacts)
+    _ContactFactory(rng, location).fill(config.contacts if seeded else 0)
     # Separate streams so adding these kinds of data left the contacts byte-identical.
     seed_calendars(location, random.Random(f"ghl-sandbox:{config.seed}:calendars:{index}"))
     seed_social(
         location,
         random.Random(f"ghl-sandbox:{config.seed}:social:{index}"),
-        primary=index == 0,
+        primary=seeded,
         window=(WINDOW_START_MS, WINDOW_END_MS),
     )
     location.children_seeder = ChildrenSeeder(config.seed, WINDOW_END_MS)
     location.mark_seeded(location.contacts)
     return location
+
+
+def _location_name(index: int, seeded: bool) -> str:
+    if index == 0:
+        return "Sandbox Dental Studio"
+    return f"Sandbox Location {index}" if seeded else f"Sandbox Sub-Account {index}"
+
+
+def _install(location: Location, rng: random.Random) -> None:
+    """Give a location its address and the instant the sandbox's app was installed there.
+
+    Every location starts installed (``POST /_sandbox/locations/install`` uninstalls one);
+    the draws come from their own stream so the contacts stay byte-identical.
+    """
+    country, city, state, postal, *_ = _pick(rng, PLACES)
+    street = f"{_between(rng, 1, 9999)} {_pick(rng, STREETS)}"
+    postal += str(_between(rng, 10, 99)) if postal.isdigit() else " 1AB"
+    location.address = f"{street}, {city}, {state} {postal}, {country}"
+    location.installed_at_ms = WINDOW_START_MS + rng.randrange(WINDOW_END_MS - WINDOW_START_MS)
 
 
 def _company_name(rng: random.Random) -> str:
