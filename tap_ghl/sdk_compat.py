@@ -11,9 +11,11 @@ and the public ``state_writer`` writing a STATE message.
 
 from __future__ import annotations
 
+import sys
+
 from singer_sdk import Tap
 
-from ghl_api.errors import DailyLimitExhausted
+from ghl_api.errors import DailyLimitExhausted, GHLError
 
 
 class StopsOnDailyLimit(Tap):
@@ -26,6 +28,9 @@ class StopsOnDailyLimit(Tap):
             self.state_writer.write_state(self.state)
             self.daily_limit_reached(exc)
             return
+        except GHLError as exc:  # one line and the error's exit code, not a traceback
+            self.logger.error("%s", exc)
+            sys.exit(exc.exit_code)
         self.sync_finished()
 
     def daily_limit_reached(self, exc: DailyLimitExhausted) -> None:

@@ -79,3 +79,13 @@ def test_an_interrupted_redemption_is_recognised_and_named(tmp_path, caplog) -> 
         store.check()
     assert "did not finish" in caplog.text and "1970-01-01T00:00:00Z" in caplog.text
     assert "r1" not in caplog.text.replace(str(tmp_path), "")
+
+
+def test_temp_files_of_a_killed_write_are_swept_under_the_lock(tmp_path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.write(TokenSet(refresh_token="r1"))
+    leftover = tmp_path / ".tokens.json.abc123"  # what kill -9 inside write() leaves
+    leftover.write_text('{"refresh_token": "r0"}')
+    with store.locked():
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tokens.json", "tokens.json.lock"]

@@ -42,6 +42,8 @@ class FaultLedger:
     artifacts: Path
     secrets: set[str] = field(default_factory=set)
     runs: int = 0
+    #: Directories of the token stores the suite used: scanned, except the stores themselves.
+    store_dirs: set[Path] = field(default_factory=set)
 
     def record_sandbox(self, sandbox: SandboxServer) -> None:
         tokens = sandbox.runtime.tokens
@@ -109,6 +111,8 @@ def pit_config(sandbox: SandboxServer, **extra: Any) -> dict[str, Any]:
 
 
 def oauth_config(sandbox: SandboxServer, store: Path, refresh_token: str, **extra: Any) -> dict:
+    if _LEDGER is not None:
+        _LEDGER.store_dirs.add(store.parent)
     creds = sandbox.credentials
     return {
         "api_url": sandbox.url,

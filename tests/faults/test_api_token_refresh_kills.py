@@ -19,6 +19,7 @@ issue 11 and fails the test.
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -40,7 +41,8 @@ from tests.faults.conftest import (
     run_tap,
 )
 
-KILLS = 30
+#: At least the 25 kills of issue 11; GHL_FAULT_KILLS=200 measures the window's share.
+KILLS = int(os.environ.get("GHL_FAULT_KILLS", "25"))
 SEED = 11
 
 
@@ -125,6 +127,8 @@ def test_kill_9_during_token_refreshes_never_breaks_the_chain_silently(
     assert outcomes["intact"] + outcomes["inside_window"] == KILLS
     stats = admin.stats()
     assert stats["refresh_reuse_attempts"] == outcomes["inside_window"]
+    leftovers = [p.name for p in store.parent.iterdir() if p.name.startswith(".")]
+    assert len(leftovers) <= 1, f"temp files of killed writes pile up: {leftovers}"
     # After the last kill the next run works and reads everything.
     result = run_tap(ledger, config, name="after-kills")
     assert result.returncode == EXIT_OK, result.last_line
