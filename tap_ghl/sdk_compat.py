@@ -12,6 +12,7 @@ and the public ``state_writer`` writing a STATE message.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from singer_sdk import Tap
 
@@ -28,10 +29,20 @@ class StopsOnDailyLimit(Tap):
             self.state_writer.write_state(self.state)
             self.daily_limit_reached(exc)
             return
-        except GHLError as exc:  # one line and the error's exit code, not a traceback
-            self.logger.error("%s", exc)
-            sys.exit(exc.exit_code)
         self.sync_finished()
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
+        """The CLI run: a ``GHLError`` ends it with its one line and exit code, no traceback.
+
+        (In-process callers of ``sync_all`` still get the exception; tests/faults checks
+        the CLI.)
+        """
+        try:
+            super().invoke(**kwargs)
+        except GHLError as exc:
+            cls.logger.error("%s", exc)
+            sys.exit(exc.exit_code)
 
     def daily_limit_reached(self, exc: DailyLimitExhausted) -> None:
         raise exc
