@@ -16,12 +16,12 @@ from tests.faults.conftest import pit_config
 
 def _client(sandbox):
     return build_client(
-        pit_config(sandbox), user_agent="faults", timeout=(2.0, 0.4), backoff_base_s=0.01
+        pit_config(sandbox), user_agent="faults", timeout=(5.0, 1.0), backoff_base_s=0.01
     )
 
 
 def test_read_timeout_on_a_read_is_retried(fault_sandbox, sb_admin) -> None:
-    sb_admin.post("faults", {"path": "^/contacts/search", "kind": "slow", "delay_ms": 1200})
+    sb_admin.post("faults", {"path": "^/contacts/search", "kind": "slow", "delay_ms": 3000})
     location = fault_sandbox.credentials["location_id"]
     body = {"locationId": location, "pageLimit": 100}
     client = _client(fault_sandbox)
@@ -38,7 +38,7 @@ def test_read_timeout_on_a_write_is_not_resent(fault_sandbox, sb_admin) -> None:
             "method": "POST",
             "path": "^/contacts/$",
             "kind": "slow",
-            "delay_ms": 1200,
+            "delay_ms": 3000,
             "after_processing": True,
         },
     )
