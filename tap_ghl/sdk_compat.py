@@ -6,7 +6,8 @@ records fully emitted so far, log the summary, and exit non-zero. No public hook
 when a stream's sync raises (``Stream.sync`` is final as well and re-raises), so the
 wrapper stays, here, and tests/tap/test_sdk_compat.py fails loudly if singer-sdk changes
 what it relies on: ``sync_all`` taking no arguments and being what ``Tap.invoke`` runs,
-and the public ``state_writer`` writing a STATE message.
+and the public ``state_writer`` writing a STATE message. ``invoke`` (the CLI run, public)
+is wrapped too, so any other ``GHLError`` ends a CLI run with its one line and exit code.
 """
 
 from __future__ import annotations

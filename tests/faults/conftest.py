@@ -42,8 +42,8 @@ class FaultLedger:
     artifacts: Path
     secrets: set[str] = field(default_factory=set)
     runs: int = 0
-    #: Directories of the token stores the suite used: scanned, except the stores themselves.
-    store_dirs: set[Path] = field(default_factory=set)
+    #: The token stores the suite used: the files beside them are scanned, they are not.
+    stores: set[Path] = field(default_factory=set)
 
     def record_sandbox(self, sandbox: SandboxServer) -> None:
         tokens = sandbox.runtime.tokens
@@ -112,7 +112,7 @@ def pit_config(sandbox: SandboxServer, **extra: Any) -> dict[str, Any]:
 
 def oauth_config(sandbox: SandboxServer, store: Path, refresh_token: str, **extra: Any) -> dict:
     if _LEDGER is not None:
-        _LEDGER.store_dirs.add(store.parent)
+        _LEDGER.stores.add(store)
     creds = sandbox.credentials
     return {
         "api_url": sandbox.url,

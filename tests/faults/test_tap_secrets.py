@@ -22,12 +22,12 @@ from tests.faults.conftest import (
 
 def _written_files(ledger) -> list[Path]:
     files = [path for path in ledger.artifacts.rglob("*") if path.is_file()]
-    for directory in ledger.store_dirs:
+    for directory in {store.parent for store in ledger.stores}:
         if directory.is_dir():
             files += [
                 path
                 for path in directory.iterdir()
-                if path.is_file() and path.suffix != ".json"  # the store itself holds them
+                if path.is_file() and path not in ledger.stores  # the store itself holds them
             ]
     return files
 
