@@ -13,12 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import requests
 from requests.auth import AuthBase
 
-from ghl_api.errors import AuthError, TokenStoreError
+from ghl_api.errors import AuthError, InvalidGrant, TokenStoreError
 from ghl_api.responses import auth_failure_kind, body_of, error_message, maybe_sent
 from ghl_api.token_store import TokenSet, TokenStore, fingerprint
 
@@ -167,8 +168,9 @@ class OAuthRefreshAuth(BearerAuth):
             if stored is None:
                 if not self._config_refresh_token:
                     raise TokenStoreError(
-                        f"token store `{self.store.path}` does not exist and config key "
-                        "`refresh_token` is empty: set `refresh_token` to a fresh refresh token"
+                        self.store.path,
+                        "does not exist and config key `refresh_token` is empty: set "
+                        "`refresh_token` to a fresh refresh token",
                     )
                 stored = TokenSet(refresh_token=self._config_refresh_token, seeded_from=config_fp)
             # Another process may have refreshed while we waited for the lock.
@@ -178,7 +180,25 @@ class OAuthRefreshAuth(BearerAuth):
             self._tokens = self._redeem(stored)
 
     def _redeem(self, current: TokenSet) -> TokenSet:
-        body = self._post_refresh(current.refresh_token)
+        """Spend ``current.refresh_token`` and make the new pair durable, in that order only.
+
+        The refresh window (HighLevel has spent the token, the new pair is not on disk yet)
+        cannot be closed from this side, so it is kept as short as it can be: the intent is
+        written first, and the answer goes to disk before anything else happens (no log
+        line, no other work). A run killed inside the window leaves the intent behind, and
+        the next run names what happened instead of a bare ``invalid_grant``.
+        """
+        self.store.write(
+            replace(
+                current,
+                pending_refresh=fingerprint(current.refresh_token),
+                pending_since=self._clock(),
+            )
+        )
+        try:
+            body = self._post_refresh(current.refresh_token)
+        except AuthError as exc:
+            raise _explained(exc, current, self.store) from None
         now = self._clock()
         lifetime = float(body.get("expires_in") or 86399)
         new = TokenSet(
@@ -191,8 +211,7 @@ class OAuthRefreshAuth(BearerAuth):
             user_type=body.get("userType"),
             seeded_from=current.seeded_from,
         )
-        # The old refresh token is spent: the new pair must be durable before use.
-        self.store.write(new)
+        self.store.write(new)  # the old token is spent: durable before anything else
         self.refresh_count += 1
         logger.info("Refreshed the HighLevel access token; saved the rotated pair.")
         return new
@@ -233,16 +252,41 @@ class OAuthRefreshAuth(BearerAuth):
         return body
 
 
+#: The recovery every ``invalid_grant`` message ends with (the fingerprint rule of
+#: ``_refresh_locked`` is why the store accepts the new token).
+RECOVERY = (
+    "To recover: re-authorize the app in HighLevel and set config key `refresh_token` to "
+    "the new refresh token; the token store accepts it because it is a new authorization."
+)
+
+
 def _refresh_refused(response: requests.Response) -> AuthError:
     message = error_message(response)
     if response.status_code in (400, 401) and "grant" in str(message).lower():
-        return AuthError(
-            "HighLevel refused the refresh token (invalid, expired or already used): "
-            f"{message}. Re-authorize the app, set `refresh_token` to the new token "
-            "and keep `token_store_path` so rotated tokens are saved.",
+        return InvalidGrant(
+            f"HighLevel refused the refresh token (invalid_grant: {message}).",
             status=response.status_code,
         )
     return AuthError(
         f"The token refresh failed with HTTP {response.status_code}: {message}",
         status=response.status_code,
     )
+
+
+def _explained(error: AuthError, redeemed: TokenSet, store: TokenStore) -> AuthError:
+    """``error`` as one line that says what happened and, for a spent token, how to recover."""
+    if not isinstance(error, InvalidGrant):
+        return error
+    if redeemed.interrupted():
+        cause = (
+            "a run that started redeeming it from `token_store_path` "
+            f"({store.path}) stopped before saving the new pair, so HighLevel spent it"
+        )
+    elif redeemed.seeded_from and redeemed.seeded_from == fingerprint(redeemed.refresh_token):
+        cause = "the token from config key `refresh_token` was already used or revoked"
+    else:
+        cause = (
+            f"the token saved in `token_store_path` ({store.path}) was already used or "
+            "revoked (another copy of the store, or the app was re-authorized elsewhere)"
+        )
+    return InvalidGrant(f"{error} Cause: {cause}. {RECOVERY}", status=error.status)

@@ -24,7 +24,7 @@ from ghl_api import API_VERSION
 from ghl_api.auth import BearerAuth
 from ghl_api.failures import answered_error, unsuccessful
 from ghl_api.pacing import RateLimitPacer, Slot
-from ghl_api.responses import unreadable_json
+from ghl_api.responses import error_message, unreadable_json
 from ghl_api.retry import (
     RETRYABLE_ERRORS,
     BrokenBody,
@@ -181,8 +181,9 @@ class GHLClient:
     def _judge(self, response: requests.Response, exchange: _Exchange) -> Decision:
         status = response.status_code
         if status == 429:
-            if self.pacer.daily_remaining is not None and self.pacer.daily_remaining <= 0:
-                raise self.pacer.daily_exhausted()
+            daily = self.pacer.refusal(response.headers, error_message(response))
+            if daily is not None:
+                raise daily
             exchange.rate_limit_waits += 1
             self.stats["rate_limited"] += 1
             return self.retry.for_status(

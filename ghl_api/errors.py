@@ -34,10 +34,16 @@ class ConfigError(GHLError):
         super().__init__(f"config key `{key}`: {problem}")
 
 
-class TokenStoreError(GHLError):
-    """The token store cannot be read or written (corrupt JSON, missing token, bad path)."""
+class TokenStoreError(ConfigError):
+    """The token store cannot be read or written (corrupt JSON, missing token, bad path).
 
-    outcome: ClassVar[str] = "config_error"
+    A ``ConfigError`` of ``token_store_path``, so the plugins report it the way they report
+    any wrong setting: one line naming the key, exit 1, before anything is sent.
+    """
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = path
+        super().__init__("token_store_path", f"`{path}` {problem}")
 
 
 class AuthError(GHLError):
@@ -49,6 +55,13 @@ class AuthError(GHLError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         self.status = status
         super().__init__(message)
+
+
+class InvalidGrant(AuthError):
+    """HighLevel refused the refresh token as invalid, expired or already used: only a new
+    authorization (a new ``refresh_token``) recovers, and the message says so."""
+
+    reason = "invalid_grant"
 
 
 class MissingScopeError(AuthError):

@@ -14,6 +14,7 @@ request was sent into (answers arrive out of order), and nobody sleeps under the
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -25,6 +26,13 @@ DEFAULT_MAX_REQUESTS = 100
 DEFAULT_INTERVAL_S = 10.0
 #: How often a caller re-checks while every slot is held by a request still in flight.
 IN_FLIGHT_POLL_S = 0.05
+#: A 429's message that speaks of the daily budget (HighLevel's wording is not documented).
+DAILY_LIMIT_WORDS = re.compile(r"\bdaily\b|\bper day\b|\bday limit\b", re.IGNORECASE)
+#: Header-less 429s in a row after which the refusal is taken as the daily limit: a burst
+#: 429 from HighLevel carries X-RateLimit-* headers, so a bare one that keeps coming back
+#: after a window's wait is the spent daily budget (it used to cost ~200 s of retries).
+BARE_429_LIMIT = 3
+RATE_LIMIT_HEADERS = ("X-RateLimit-Remaining", "X-RateLimit-Daily-Remaining", "X-RateLimit-Max")
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
@@ -76,6 +84,7 @@ class RateLimitPacer:
         self.daily_remaining: int | None = None
         self.daily_limit: int | None = None
         self.waited_s = 0.0
+        self.bare_429s = 0  # header-less 429s in a row (reset by any rate-limit header)
         self._clock = clock
         self._sleep = sleep
         self._slots: list[Slot] = []
@@ -117,6 +126,8 @@ class RateLimitPacer:
         remaining = _header_int(headers, "X-RateLimit-Remaining")
         daily_remaining = _header_int(headers, "X-RateLimit-Daily-Remaining")
         with self._lock:
+            if _has_rate_limit_headers(headers):
+                self.bare_429s = 0
             now = self._clock()
             self._read_headers(headers)
             sent_at = now if slot is None else slot.sent_at
@@ -155,13 +166,40 @@ class RateLimitPacer:
             self._add_phantoms(self.max_requests - self._known_at(sent_at), sent_at)
             return max(0.0, self._wait_s(now))
 
-    def daily_exhausted(self) -> DailyLimitExhausted:
+    def refusal(self, headers: Mapping[str, str], message: str) -> DailyLimitExhausted | None:
+        """After a 429 (its headers already observed): the daily stop, or None for a burst.
+
+        Daily when ``X-RateLimit-Daily-Remaining`` reached 0, when a 429 without rate-limit
+        headers speaks of the daily limit, or when ``BARE_429_LIMIT`` header-less 429s come
+        in a row (each after a window's wait); a burst 429 is waited out by the caller.
+        """
+        with self._lock:
+            if self.daily_remaining is not None and self.daily_remaining <= 0:
+                return self.daily_exhausted()
+            if _has_rate_limit_headers(headers):
+                return None
+            self.bare_429s += 1
+            if DAILY_LIMIT_WORDS.search(message or ""):
+                evidence = f'HTTP 429 without rate-limit headers: "{message}"'
+            elif self.bare_429s >= BARE_429_LIMIT:
+                evidence = (
+                    f"{self.bare_429s} HTTP 429 answers in a row without rate-limit headers, "
+                    "each after a full window's wait"
+                )
+            else:
+                return None
+            self.daily_remaining = 0  # every other caller of this budget stops too
+            return self.daily_exhausted(evidence)
+
+    def daily_exhausted(
+        self, evidence: str = "X-RateLimit-Daily-Remaining: 0"
+    ) -> DailyLimitExhausted:
         limit = f" of {self.daily_limit:,}" if self.daily_limit else ""
         where = f" for {self.label}" if self.label else ""
         return DailyLimitExhausted(
-            f"HighLevel's daily request budget{limit}{where} is used up "
-            "(X-RateLimit-Daily-Remaining: 0). Stopped cleanly: the state written so far "
-            "lets the next run resume after the budget resets."
+            f"HighLevel's daily request budget{limit}{where} is used up ({evidence}). "
+            "Stopped cleanly: the state written so far lets the next run resume after the "
+            "budget resets."
         )
 
     # -- the model; callers hold the lock -------------------------------------------
@@ -209,6 +247,10 @@ class RateLimitPacer:
         # Kept two intervals: a late answer is compared with the window it was sent in.
         horizon = now - 2 * self.interval_s
         self._slots = [s for s in self._slots if s.done_at is None or s.done_at > horizon]
+
+
+def _has_rate_limit_headers(headers: Mapping[str, str]) -> bool:
+    return any(headers.get(name) is not None for name in RATE_LIMIT_HEADERS)
 
 
 _registry: dict[tuple[str, ...], RateLimitPacer] = {}

@@ -132,12 +132,15 @@ def validate_connection(config: Mapping[str, Any]) -> None:
     for key in ("client_id", "client_secret"):
         if not oauth[key]:
             raise ConfigError(key, "is required for the OAuth refresh-token flow")
-    if not _text(config, "token_store_path"):
+    store_path = _text(config, "token_store_path")
+    if not store_path:
         raise ConfigError(
             "token_store_path",
             "is required with OAuth: HighLevel refresh tokens are single-use, so each "
             "rotated token must be saved for the next run",
         )
+    # Before any refresh token is redeemed: a store that cannot be saved burns the chain.
+    TokenStore(store_path).check()
 
 
 def build_client(config: Mapping[str, Any], *, user_agent: str, **client_kwargs: Any) -> GHLClient:

@@ -6,14 +6,18 @@ records fully emitted so far, log the summary, and exit non-zero. No public hook
 when a stream's sync raises (``Stream.sync`` is final as well and re-raises), so the
 wrapper stays, here, and tests/tap/test_sdk_compat.py fails loudly if singer-sdk changes
 what it relies on: ``sync_all`` taking no arguments and being what ``Tap.invoke`` runs,
-and the public ``state_writer`` writing a STATE message.
+and the public ``state_writer`` writing a STATE message. ``invoke`` (the CLI run, public)
+is wrapped too, so any other ``GHLError`` ends a CLI run with its one line and exit code.
 """
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 from singer_sdk import Tap
 
-from ghl_api.errors import DailyLimitExhausted
+from ghl_api.errors import DailyLimitExhausted, GHLError
 
 
 class StopsOnDailyLimit(Tap):
@@ -27,6 +31,19 @@ class StopsOnDailyLimit(Tap):
             self.daily_limit_reached(exc)
             return
         self.sync_finished()
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
+        """The CLI run: a ``GHLError`` ends it with its one line and exit code, no traceback.
+
+        (In-process callers of ``sync_all`` still get the exception; tests/faults checks
+        the CLI.)
+        """
+        try:
+            super().invoke(**kwargs)
+        except GHLError as exc:
+            cls.logger.error("%s", exc)
+            sys.exit(exc.exit_code)
 
     def daily_limit_reached(self, exc: DailyLimitExhausted) -> None:
         raise exc
