@@ -1,4 +1,4 @@
-"""A contact's tasks: list, get, create, update, complete, delete.
+"""Tasks: a contact's (list, get, create, update, complete, delete) and a location's search.
 
 HighLevel serves tasks per contact and unpaged (the list declares no paging parameters
 and returns every task), which is why connectors fan out one request per contact. Bodies
@@ -6,6 +6,9 @@ are checked against the spec DTOs (``CreateTaskParams``, ``UpdateTaskBody``,
 ``UpdateTaskStatusParams``). Creates answer 201 and are counted in ``/_sandbox/stats`` so
 tests can prove a replayed load made no duplicates. Task writes do not move the contact's
 ``dateUpdated`` (a task is not a contact field).
+
+``POST /locations/{locationId}/tasks/search`` (locations spec) serves the same records,
+same ids, location-wide, offset paged with ``skip``/``limit`` over a stable order.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ghl_sandbox import errors
 from ghl_sandbox.clock import parse_instant
 from ghl_sandbox.model.children import StoredTask
-from ghl_sandbox.model.lookups import contact_children, task_of
+from ghl_sandbox.model.lookups import contact_children, location, task_of
 from ghl_sandbox.model.store import Location
 from ghl_sandbox.registry import ChildKind, Family
 from ghl_sandbox.request_validation import validate_body
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
 
 DAY_MS = 86_400_000
+#: ``TaskSearchParamsDto.limit`` default; the spec declares no maximum.
+SEARCH_DEFAULT_LIMIT = 25
 
 
 def list_tasks(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
@@ -92,6 +97,58 @@ def delete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     return ApiResponse(200, {"succeded": True}, location_id=location_id)
 
 
+def _whole_number(body: dict[str, Any], name: str, default: int, least: int) -> int:
+    value = body.get(name, default)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or value < least:
+        raise errors.unprocessable(f"{name} must not be less than {least}")
+    return value
+
+
+def _any_of(body: dict[str, Any], name: str) -> set[str] | None:
+    """An ``any of`` filter; absent or empty means no filter."""
+    values = body.get(name)
+    return set(values) if values else None
+
+
+def search_tasks(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
+    """The location's tasks matching the filters, ordered by id, ``skip``/``limit`` paged.
+
+    Guesses (undocumented): the order (by id, so pages are stable between requests);
+    ``query`` is a case-insensitive substring of title or body; ``businessId`` keeps tasks
+    of contacts linked to that business; an empty ``contactId``/``assignedTo`` list is
+    no filter. Each task is ``TaskSchema`` plus its ``locationId``.
+    """
+    body = validate_body("TaskSearchParamsDto", request.body, spec="locations")
+    owner = location(runtime, request.path_params["locationId"])
+    limit = runtime.served_page_size(_whole_number(body, "limit", SEARCH_DEFAULT_LIMIT, 1))
+    skip = _whole_number(body, "skip", 0, 0)
+    contact_ids = _any_of(body, "contactId")
+    assigned = _any_of(body, "assignedTo")
+    completed = body.get("completed")
+    query = (body.get("query") or "").strip().lower()
+    business = body.get("businessId")
+    pool = (
+        owner.contacts if contact_ids is None else [c for c in contact_ids if c in owner.contacts]
+    )
+    found: list[StoredTask] = []
+    for contact_id in pool:
+        if business and owner.contacts[contact_id].fields.get("businessId") != business:
+            continue
+        for task in owner.children(contact_id).tasks.values():
+            if completed is not None and task.completed != completed:
+                continue
+            if assigned is not None and task.assigned_to not in assigned:
+                continue
+            if query and query not in f"{task.title}\n{task.body}".lower():
+                continue
+            found.append(task)
+    found.sort(key=lambda task: task.id)
+    page = [{**task.to_api(), "locationId": owner.id} for task in found[skip : skip + limit]]
+    return ApiResponse(200, {"tasks": page}, location_id=owner.id)
+
+
 # -- /_sandbox/touch-children ------------------------------------------------------------
 
 
@@ -117,7 +174,7 @@ FAMILY = Family(
         Route("PUT", "/contacts/{contactId}/tasks/{taskId}", update_task),
         Route("PUT", "/contacts/{contactId}/tasks/{taskId}/completed", complete_task),
         Route("DELETE", "/contacts/{contactId}/tasks/{taskId}", delete_task),
+        Route("POST", "/locations/{locationId}/tasks/search", search_tasks),
     ),
     child_kind=ChildKind("tasks", lambda c: c.tasks, _admin_task, _toggle_completed),
-    granted_scopes=("locations/tasks.readonly",),
 )
