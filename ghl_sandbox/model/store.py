@@ -143,6 +143,12 @@ class Location:
         self._children.pop(contact_id, None)
         self._unseeded.discard(contact_id)
 
+    def remove_contact(self, contact_id: str) -> None:
+        """Delete a contact and everything attached to it, as HighLevel's delete does."""
+        del self.contacts[contact_id]
+        self.forget_children(contact_id)
+        self.changed()
+
     def all_children(self) -> Iterator[tuple[str, ContactChildren]]:
         """Every contact's children, generating the not-yet-drawn seeded ones (admin counts)."""
         for contact_id in list(self.contacts):
