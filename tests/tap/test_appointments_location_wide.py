@@ -130,3 +130,19 @@ def test_strict_scopes_keeps_a_missing_calendars_scope_fatal(tap_config, admin):
     }
     with pytest.raises(Exception, match=r"calendars\.readonly"):
         raw_run(config, ["appointments"])
+
+
+def test_a_budget_stop_among_windows_retires_nothing_and_the_next_run_reads_all(
+    sandbox, tap_config, admin
+):
+    admin.post("limits", {"daily_remaining": 10})
+    try:
+        partial, code = raw_run(tap_config, ["appointments"])
+    finally:
+        admin.post("limits", {"daily_remaining": 200_000})
+    assert code == 3
+    assert activate_index(partial, "appointments") is None
+    rest, code = raw_run(tap_config, ["appointments"], state=last_state(partial))
+    assert code == 0
+    assert Counter(appointment_ids(rest)) == every_appointment(sandbox)
+    assert activate_index(rest, "appointments") is not None

@@ -120,3 +120,49 @@ def test_strict_scopes_keeps_a_missing_tasks_scope_fatal(tap_config, admin):
     }
     with pytest.raises(Exception, match=r"locations/tasks\.readonly"):
         raw_run(config, ["tasks"])
+
+
+def test_a_server_that_caps_pages_silently_loses_no_task(sandbox, tap_config, admin):
+    """The spec declares no maximum limit: a short page is not the last page."""
+    admin.post("limits", {"max_page_size": 7})
+    try:
+        messages, code = raw_run({**tap_config, "tasks_page_size": 100}, ["tasks"])
+    finally:
+        admin.post("limits", {"max_page_size": 0})
+    assert code == 0
+    assert Counter(task_ids(messages)) == Counter(list(sandbox_children(sandbox, "tasks")))
+
+
+def test_a_budget_stop_in_the_pass_retires_nothing_and_the_next_run_reads_every_task(
+    sandbox, tap_config, admin
+):
+    admin.post("limits", {"daily_remaining": 3})
+    try:
+        partial, code = raw_run({**tap_config, "tasks_page_size": 50}, ["tasks"])
+    finally:
+        admin.post("limits", {"daily_remaining": 200_000})
+    assert code == 3  # stopped by the daily budget
+    assert 0 < len(task_ids(partial)) < len(sandbox_children(sandbox, "tasks"))
+    assert activate_index(partial, "tasks") is None  # an interrupted pass deletes nothing
+    state = last_state(partial)
+    rest, code = raw_run(tap_config, ["tasks"], state=state)
+    assert code == 0
+    assert Counter(task_ids(rest)) == Counter(list(sandbox_children(sandbox, "tasks")))
+    assert activate_index(rest, "tasks") is not None
+
+
+def test_a_400_on_one_contacts_fallback_read_skips_only_that_contact(
+    sandbox, tap_config, admin, caplog
+):
+    truth = sandbox_children(sandbox, "tasks")
+    victim = next(iter(truth.values()))["contactId"]
+    admin.post(
+        "faults",
+        {"path": f"^/contacts/{victim}/tasks$", "kind": "status", "status": 400, "times": 1},
+    )
+    config = {**tap_config, "access_token": token_without(admin, TASKS_SCOPE)}
+    messages, code = raw_run(config, ["tasks"])
+    assert code == 0
+    expected = [i for i, task in truth.items() if task["contactId"] != victim]
+    assert Counter(task_ids(messages)) == Counter(expected)
+    assert len(warnings_naming(caplog, "Skipped one contact's tasks")) == 1
