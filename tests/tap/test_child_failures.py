@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 import pytest
-import requests
 
 from tap_ghl.streams.child_failures import MAX_RETRY_CONTACT_IDS, RETRY_KEY
 from tap_ghl.streams.contacts import SearchAfterPaginator
@@ -127,14 +126,19 @@ def test_a_rejected_child_read_skips_one_contact_and_is_retried_next_run(
 
 def test_an_empty_child_body_is_a_failure_not_no_children(sandbox, tap_config, admin) -> None:
     victim = _first_contact_with_notes(sandbox)
-    rule = {"kind": "body", "body": "{}", "path": _notes_path_of(victim), "times": 1}
-    try:
-        admin.post("faults", rule)
-    except requests.HTTPError:
-        pytest.fail("TODO(lead): the sandbox's `{}` body fault has not landed yet")
-    first, _ = run_tap(tap_config, streams=["contacts", "notes"])
+    admin.post("faults", {"kind": "empty_object", "path": _notes_path_of(victim), "times": 1})
+    first, tap = run_tap(tap_config, streams=["contacts", "notes"])
     assert first.exit_code == 0
+    assert victim not in {n["contactId"] for n in first.records["notes"]}
     assert first.final_state["bookmarks"]["notes"][RETRY_KEY] == [victim]
+    assert tap.read_session.child_counts["notes"].failed_contacts == 1
+    second, _ = run_tap(
+        {**tap_config, "full_pass_interval_hours": 24},
+        state=first.final_state,
+        streams=["contacts", "notes"],
+    )
+    got = {n["id"] for n in second.records.get("notes", []) if n["contactId"] == victim}
+    assert got == _note_ids_of(sandbox, victim)
 
 
 def test_a_queued_contact_that_answers_404_again_is_dropped(tap_config, sandbox) -> None:
