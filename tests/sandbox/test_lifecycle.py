@@ -78,6 +78,14 @@ def test_delete_event_through_the_calendars_api(hl: HighLevelCalls) -> None:
     assert (again.status_code, again.json()["message"]) == (400, "Event not found")
 
 
+def test_delete_task_through_the_contacts_api_leaves_the_tasks_search(hl: HighLevelCalls) -> None:
+    task = next(iter(search_tasks(hl).values()))
+    path = f"/contacts/{task['contactId']}/tasks/{task['id']}"
+    assert hl.call("DELETE", path).json() == {"succeded": True}
+    assert task["id"] not in search_tasks(hl)
+    assert task["id"] not in per_contact(hl, task["contactId"], "tasks")
+
+
 def test_admin_deletes_of_children_vanish_from_every_read(hl: HighLevelCalls) -> None:
     before = counts(hl)
     tasks = hl.admin("POST", "delete", {"kind": "tasks", "count": 5})
