@@ -13,6 +13,7 @@ same ids, location-wide, offset paged with ``skip``/``limit`` over a stable orde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ghl_sandbox import errors
@@ -113,40 +114,55 @@ def _any_of(body: dict[str, Any], name: str) -> set[str] | None:
 
 
 def search_tasks(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
-    """The location's tasks matching the filters, ordered by id, ``skip``/``limit`` paged.
+    """The location's tasks matching the filters, ``skip``/``limit`` paged in a stable order.
 
-    Guesses (undocumented): the order (by id, so pages are stable between requests);
-    ``query`` is a case-insensitive substring of title or body; ``businessId`` keeps tasks
-    of contacts linked to that business; an empty ``contactId``/``assignedTo`` list is
-    no filter. Each task is ``TaskSchema`` plus its ``locationId``.
+    The order is the store's natural one, as a database scan gives it: contacts in creation
+    order, each contact's tasks in creation order. Pages are stable slices of it; a task
+    added to an older contact shifts later pages, as on any skip/limit listing.
+    Guesses (undocumented): that order; ``query`` is a case-insensitive substring of
+    title or body; ``businessId`` keeps tasks of contacts linked to that business; an
+    empty ``contactId``/``assignedTo`` list is no filter. Each task is ``TaskSchema``
+    plus its ``locationId``.
     """
     body = validate_body("TaskSearchParamsDto", request.body, spec="locations")
     owner = location(runtime, request.path_params["locationId"])
     limit = runtime.served_page_size(_whole_number(body, "limit", SEARCH_DEFAULT_LIMIT, 1))
     skip = _whole_number(body, "skip", 0, 0)
     contact_ids = _any_of(body, "contactId")
+    business = body.get("businessId")
+    keep = _task_filter(body)
+    wanted = skip + limit
+    found: list[StoredTask] = []
+    for contact_id, contact in owner.contacts.items():
+        if contact_ids is not None and contact_id not in contact_ids:
+            continue
+        if business and contact.fields.get("businessId") != business:
+            continue
+        tasks = owner.children(contact_id).tasks.values()
+        found.extend(tasks if keep is None else filter(keep, tasks))
+        if len(found) >= wanted:  # later contacts cannot change this page
+            break
+    page = [{**task.to_api(), "locationId": owner.id} for task in found[skip:wanted]]
+    return ApiResponse(200, {"tasks": page}, location_id=owner.id)
+
+
+def _task_filter(body: dict[str, Any]) -> Callable[[StoredTask], bool] | None:
+    """The task-level filters of a search body (``completed``, ``assignedTo``, ``query``);
+    None when there are none, so a plain scan pays no call per task."""
     assigned = _any_of(body, "assignedTo")
     completed = body.get("completed")
     query = (body.get("query") or "").strip().lower()
-    business = body.get("businessId")
-    pool = (
-        owner.contacts if contact_ids is None else [c for c in contact_ids if c in owner.contacts]
-    )
-    found: list[StoredTask] = []
-    for contact_id in pool:
-        if business and owner.contacts[contact_id].fields.get("businessId") != business:
-            continue
-        for task in owner.children(contact_id).tasks.values():
-            if completed is not None and task.completed != completed:
-                continue
-            if assigned is not None and task.assigned_to not in assigned:
-                continue
-            if query and query not in f"{task.title}\n{task.body}".lower():
-                continue
-            found.append(task)
-    found.sort(key=lambda task: task.id)
-    page = [{**task.to_api(), "locationId": owner.id} for task in found[skip : skip + limit]]
-    return ApiResponse(200, {"tasks": page}, location_id=owner.id)
+    if assigned is None and completed is None and not query:
+        return None
+
+    def keep(task: StoredTask) -> bool:
+        return (
+            (completed is None or task.completed == completed)
+            and (assigned is None or task.assigned_to in assigned)
+            and (not query or query in f"{task.title}\n{task.body}".lower())
+        )
+
+    return keep
 
 
 # -- /_sandbox/touch-children ------------------------------------------------------------
