@@ -97,6 +97,7 @@ class AppointmentsStream(LocationWideStream):
     path = "/calendars/events"
     replication_key = "dateUpdated"
     is_sorted = False
+    bulk_scopes = ("calendars.readonly", "calendars/events.readonly")
     per_contact_path = "/contacts/{contactId}/appointments"
     per_contact_key = "events"
     schema = appointment_schema()

@@ -39,6 +39,8 @@ class LocationWideStream(FullPass):
     """Subclasses read ``full_pass_records`` and ``between_pass_records`` location-wide."""
 
     primary_keys: ClassVar[list[str]] = ["id"]
+    #: The scopes of the location-wide reads; lacking one of them means "fall back".
+    bulk_scopes: ClassVar[tuple[str, ...]]
     #: Per-contact list endpoint and its list key, for the fallback.
     per_contact_path: ClassVar[str]
     per_contact_key: ClassVar[str]
@@ -60,8 +62,10 @@ class LocationWideStream(FullPass):
             else:
                 yield from self.between_pass_records()
         except MissingScopeError as exc:
-            if self.read_session.strict_scopes:
-                raise
+            if self.read_session.strict_scopes or exc.scope not in self.bulk_scopes:
+                # contacts.readonly missing too: skipped (or fatal), as any stream
+                self.read_session.record_missing_scope(self.name, exc)
+                return
             sdk_compat.stamp_records_with_version(self, None)
             self.read_session.record_fallback(self.name, exc.scope or "unknown scope")
             yield from self.guarded(self.per_contact_records())

@@ -49,6 +49,7 @@ class TasksStream(LocationWideStream):
     name = "tasks"
     path = "/locations/{locationId}/tasks/search"
     http_method = "POST"
+    bulk_scopes = ("locations/tasks.readonly",)
     per_contact_path = "/contacts/{contactId}/tasks"
     per_contact_key = "tasks"
     schema = with_context_keys(

@@ -64,9 +64,7 @@ def test_rescheduled_cancelled_and_deleted_appointments_reach_the_next_run(
     sandbox, tap_config, admin
 ):
     first, _ = raw_run(tap_config, ["appointments"])
-    changed = admin.post(
-        "touch-children", {"kind": "appointments", "action": "update", "count": 4}
-    )
+    changed = admin.post("touch-children", {"kind": "appointments", "action": "update", "count": 4})
     before = {r["id"]: r for r in records(first, "appointments")}
     gone = next(i for i in before if i not in changed["ids"])
     creds = sandbox.credentials
@@ -96,9 +94,7 @@ def test_rescheduled_cancelled_and_deleted_appointments_reach_the_next_run(
 def test_between_full_passes_only_changed_appointments_are_emitted(sandbox, tap_config, admin):
     config = {**tap_config, "full_pass_interval_hours": 24}
     first, _ = raw_run(config, ["appointments"])
-    changed = admin.post(
-        "touch-children", {"kind": "appointments", "action": "update", "count": 3}
-    )
+    changed = admin.post("touch-children", {"kind": "appointments", "action": "update", "count": 3})
     second, code = raw_run(config, ["appointments"], state=last_state(first))
     assert code == 0
     assert activate_index(second, "appointments") is None

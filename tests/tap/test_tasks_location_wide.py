@@ -166,3 +166,22 @@ def test_a_400_on_one_contacts_fallback_read_skips_only_that_contact(
     expected = [i for i, task in truth.items() if task["contactId"] != victim]
     assert Counter(task_ids(messages)) == Counter(expected)
     assert len(warnings_naming(caplog, "Skipped one contact's tasks")) == 1
+
+
+def test_without_contacts_scope_a_full_pass_still_reads_tasks_and_between_passes_skips(
+    sandbox, tap_config, admin, caplog
+):
+    """Only the bulk scope triggers the fallback; contacts.readonly missing is a skip."""
+    config = {
+        **tap_config,
+        "access_token": token_without(admin, "contacts.readonly"),
+        "full_pass_interval_hours": 24,
+    }
+    first, code = raw_run(config, ["tasks"])
+    assert code == 0
+    assert Counter(task_ids(first)) == Counter(list(sandbox_children(sandbox, "tasks")))
+    second, code = raw_run(config, ["tasks"], state=last_state(first))
+    assert code == 0
+    assert task_ids(second) == []
+    assert len(warnings_naming(caplog, "Skipping stream 'tasks'")) == 1
+    assert not warnings_naming(caplog, "reading it per changed contact")
