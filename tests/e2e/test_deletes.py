@@ -24,9 +24,8 @@ from typing import Any
 import pytest
 import requests
 
-from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.server import SandboxServer
-from tests.e2e.conftest import Meltano, Postgres, sandbox_admin
+from tests.e2e.conftest import Meltano, Postgres, sandbox_admin, start_pipeline_sandbox
 
 CONTACTS = 600
 #: Streams whose deletes a full pass retires (notes have no location-wide read).
@@ -70,11 +69,7 @@ class Pipe:
 
 @pytest.fixture(scope="module")
 def deletes_sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(
-        SandboxConfig(seed=4242, contacts=CONTACTS, rate_limit_max=100_000),
-        host="127.0.0.1",
-        port=0,
-    ).start()
+    server = start_pipeline_sandbox(4242, CONTACTS)
     yield server
     server.stop()
 
