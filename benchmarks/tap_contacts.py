@@ -5,6 +5,12 @@ the tap's peak memory (max RSS of the tap process). The tap runs as a real subpr
 (`tap-ghl --config ...`), the way Meltano runs it; output goes to a file.
 
     python benchmarks/tap_contacts.py --contacts 12000 --latency-ms 50
+    python benchmarks/tap_contacts.py --contacts 2000 --latency-ms 0 --rate-limit-max 100000 \
+        --streams contacts,tasks,notes,appointments,business_contacts,social_tags,\
+social_statistics --set start_date='"2020-01-01T00:00:00Z"' --by-stream
+
+``--set key=json`` adds a tap setting; ``--by-stream`` prints each stream's requests per
+contact (the README's streams table), from the sandbox's per-route counts.
 """
 
 from __future__ import annotations
@@ -27,6 +33,30 @@ from ghl_sandbox.config import SandboxConfig  # noqa: E402
 from ghl_sandbox.server import SandboxServer  # noqa: E402
 
 TAP = Path(sys.executable).with_name("tap-ghl")
+
+#: Which stream a route's requests are spent for (the contacts search also finds the
+#: changed contacts for tasks/appointments between full passes and in their fallback).
+ROUTE_STREAM = {
+    "POST /contacts/search": "contacts",
+    "GET /contacts/{contactId}/notes": "notes",
+    "POST /locations/{locationId}/tasks/search": "tasks",
+    "GET /contacts/{contactId}/tasks": "tasks",
+    "GET /calendars/": "appointments",
+    "GET /calendars/events": "appointments",
+    "GET /contacts/{contactId}/appointments": "appointments",
+    "GET /contacts/business/{businessId}": "business_contacts",
+}
+
+
+def per_stream(by_route: dict[str, int]) -> dict[str, int]:
+    """Requests per stream; Social Planner routes go to ``social_*``."""
+    spent: dict[str, int] = {}
+    for route, count in by_route.items():
+        stream = ROUTE_STREAM.get(route) or (
+            "social_*" if "/social-media-posting/" in route else route
+        )
+        spent[stream] = spent.get(stream, 0) + count
+    return spent
 
 
 def write_catalog(config_path: Path, streams: list[str], catalog_path: Path) -> None:
@@ -83,7 +113,18 @@ def main() -> None:
         default="contacts",
         help="comma-separated streams to select (children cost one request per contact each)",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="a tap setting, e.g. full_pass_interval_hours=24 (repeatable)",
+    )
+    parser.add_argument(
+        "--by-stream", action="store_true", help="print requests per contact for each stream"
+    )
     args = parser.parse_args()
+    settings = {key: json.loads(value) for key, value in (s.split("=", 1) for s in args.set)}
 
     config = SandboxConfig(
         seed=42,
@@ -101,6 +142,7 @@ def main() -> None:
             "api_url": sandbox.url,
             "location_id": creds["location_id"],
             "access_token": creds["access_token"],
+            **settings,
         }
         config_path = work / "config.json"
         config_path.write_text(json.dumps(tap_config))
@@ -112,6 +154,7 @@ def main() -> None:
             return requests.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()
 
         rows = []
+        spent_by_run: dict[str, dict[str, int]] = {}
         for label, touch in (("full", 0), ("incremental", args.touch)):
             state_path = None
             if touch:
@@ -121,6 +164,7 @@ def main() -> None:
             elapsed, peak_kib = run_tap(config_path, catalog_path, state_path, work, label)
             records, unique, state = summarise(work / f"{label}.singer")
             (work / "state.json").write_text(json.dumps(state))
+            spent_by_run[label] = per_stream(stats()["by_route"])
             rows.append(
                 {
                     "run": label,
@@ -135,6 +179,21 @@ def main() -> None:
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores",
         rows,
     )
+    if args.by_stream:
+        print_table(
+            f"requests per contact, by stream ({args.contacts} contacts; settings {settings})",
+            [
+                {
+                    "run": label,
+                    **{
+                        stream: round(spent.get(stream, 0) / args.contacts, 4)
+                        for stream in sorted({k for run in spent_by_run.values() for k in run})
+                    },
+                    "total": round(sum(spent.values()) / args.contacts, 4),
+                }
+                for label, spent in spent_by_run.items()
+            ],
+        )
 
 
 if __name__ == "__main__":

@@ -137,3 +137,11 @@ class TransientError(GHLError):
 class BrokenResponse(TransientError):
     """A read kept getting an answer it could not read: reset mid-body, cut-off or non-JSON
     body. The message names the method and path (never the query string or a token)."""
+
+
+class MalformedBody(GHLError):
+    """A readable 2xx body without the list it must carry (``{}`` for a list of children).
+
+    Not retried by the client (the body parsed); the caller decides: a location-wide read
+    fails the stream, a per-contact read skips that contact and reads it again next run.
+    """

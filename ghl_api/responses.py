@@ -12,6 +12,8 @@ from typing import Any
 
 import requests
 
+from ghl_api.errors import MalformedBody
+
 
 def json_body(response: requests.Response) -> Any:
     """The parsed JSON body, parsed once per response however many readers need it.
@@ -94,3 +96,18 @@ def auth_failure_kind(status: int, message: str) -> str | None:
     if "authclass" in text or "user type mismatch" in text:
         return "company_token"
     return None
+
+
+def json_list(response: requests.Response, key: str, operation: str) -> list[Any]:
+    """The list under ``key`` of a 2xx body; a body without it is an error, never "empty".
+
+    A ``{}`` (or a list key that is not a list) read as "no records" would let a bookmark
+    move past records that exist; ``MalformedBody`` names the endpoint and the key.
+    """
+    body = response.json()
+    items = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise MalformedBody(
+            f"{operation} answered HTTP {response.status_code} without its `{key}` list"
+        )
+    return items

@@ -9,7 +9,7 @@ edge.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 def now_ms() -> int:
@@ -45,3 +45,13 @@ def parse_instant(value: object) -> int:
             parsed = parsed.replace(tzinfo=timezone.utc)
         return int(parsed.timestamp() * 1000)
     raise ValueError(f"not a date: {value!r}")
+
+
+def ms_to_offset_iso(ms: int, offset_minutes: int) -> str:
+    """Render epoch ms in a fixed UTC offset, seconds precision: ``2023-09-25T16:00:00+05:30``.
+
+    The calendar events endpoint returns wall-clock times *with* their offset (the
+    ``CalendarEventDTO`` examples), unlike the per-contact appointments list.
+    """
+    zone = timezone(timedelta(minutes=offset_minutes))
+    return datetime.fromtimestamp(ms // 1000, zone).isoformat(timespec="seconds")

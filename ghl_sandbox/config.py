@@ -32,3 +32,6 @@ class SandboxConfig:
     token_ttl_s: int = 86_399
     #: How long a changed contact stays invisible to ``POST /contacts/search``.
     index_lag_ms: int = 0
+    #: Largest page any list endpoint serves; a bigger ``limit``/``pageLimit`` is silently
+    #: served as this many, as a real server may do. 0 = no cap beyond each endpoint's own.
+    max_page_size: int = 0

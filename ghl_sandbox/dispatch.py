@@ -5,7 +5,7 @@ For HighLevel operations:
 1. route lookup (unknown path → NestJS-style 404, as HighLevel's gateway answers);
 2. bearer token (401 "Invalid JWT" / expired);
 3. rate limits of the token's app at its location (429; counts even if later checks fail);
-4. ``Version`` header (400);
+4. ``Version`` header, the one the operation's spec declares (400);
 5. token class: agency (Company) tokens cannot call location endpoints (401);
 6. scope, as the registry derived it from ``ghl_api.openapi`` so client and sandbox agree (401);
 7. the location named in the query, body or path must be the token's (403; agency
@@ -24,7 +24,6 @@ slow (latency, stalls, resets) happens in ``server`` outside the lock.
 
 from __future__ import annotations
 
-from ghl_api import API_VERSION
 from ghl_sandbox import errors
 from ghl_sandbox.auth import COMPANY
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
@@ -100,7 +99,7 @@ def _admit(runtime: SandboxRuntime, route: Route, request: ApiRequest) -> dict[s
         version = request.header("Version")
         if not version:
             raise errors.bad_request(VERSION_MISSING)
-        if version != API_VERSION:
+        if version != runtime.registry.version_of(route):
             raise errors.bad_request(VERSION_INVALID)
         if route.location_only and grant.user_type == COMPANY:
             raise errors.unauthorized(errors.AUTH_CLASS_NOT_ALLOWED)

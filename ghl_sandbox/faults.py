@@ -4,19 +4,65 @@ A rule matches requests by method and a regex on the path and fires for the next
 ``times`` matches. ``after_processing`` rules let the request change the data first and
 then fail it, which is the case a writer cannot tell apart from a lost request and must
 reconcile later.
+
+Body faults (``BODY_KINDS``) break the *answer* rather than the request: the request is
+served (data changed, budget spent), then its body arrives cut off by a reset, shorter
+than its ``Content-Length``, as truncated JSON, as an HTML page, empty, or as ``{}``
+without the list a client expects. ``every: N`` fires on every Nth matching request
+only, so a test can break some pages of a long read and not others.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 from ghl_sandbox import errors
 
-KINDS = ("status", "reset", "slow")
+#: What a broken answer looks like on the wire (see ``broken_answer``).
+BODY_KINDS = ("reset_mid_body", "short_read", "truncated_json", "html", "empty", "empty_object")
+KINDS = ("status", "reset", "slow", *BODY_KINDS)
+
+#: A 200 page a proxy or maintenance screen serves instead of JSON.
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>We'll be right back</title></head>"
+    b"<body><h1>Scheduled maintenance</h1><p>Please try again shortly.</p></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class BrokenAnswer:
+    """The bytes a body fault sends: status line, ``Content-Type``, the ``Content-Length``
+    it declares, the body bytes it really writes, and how it ends the connection
+    (``"rst"``: abort with a reset; ``"close"``: close cleanly; None: keep alive)."""
+
+    status: int
+    content_type: str
+    declared_length: int
+    body: bytes
+    ending: str | None = None
+
+
+def broken_answer(kind: str, status: int, payload: bytes) -> BrokenAnswer:
+    """How a body fault of ``kind`` mangles a response of ``status`` with JSON ``payload``."""
+    json_type = "application/json; charset=utf-8"
+    part = payload[: max(1, len(payload) // 2)] if len(payload) > 1 else b""
+    if kind == "reset_mid_body":
+        return BrokenAnswer(status, json_type, len(payload), part, "rst")
+    if kind == "short_read":
+        return BrokenAnswer(status, json_type, len(payload), part, "close")
+    if kind == "truncated_json":
+        return BrokenAnswer(200, json_type, len(part), part)
+    if kind == "html":
+        return BrokenAnswer(200, "text/html; charset=utf-8", len(HTML_PAGE), HTML_PAGE)
+    if kind == "empty":
+        return BrokenAnswer(200, json_type, 0, b"")
+    if kind == "empty_object":
+        return BrokenAnswer(200, json_type, 2, b"{}")
+    raise ValueError(f"not a body fault: {kind}")
 
 
 @dataclass
@@ -28,9 +74,16 @@ class FaultRule:
     delay_ms: int = 0
     times: int = 1
     after_processing: bool = False
+    #: Fire on every ``every``-th matching request (1 = each one).
+    every: int = 1
+    seen: int = field(default=0, compare=False)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and bool(self.path.search(path))
+
+    @property
+    def breaks_body(self) -> bool:
+        return self.kind in BODY_KINDS
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -41,6 +94,7 @@ class FaultRule:
             "delay_ms": self.delay_ms,
             "times": self.times,
             "after_processing": self.after_processing,
+            "every": self.every,
         }
 
 
@@ -59,6 +113,9 @@ def rule_from_json(body: dict[str, Any]) -> FaultRule:
     times = int(body.get("times", 1))
     if times < 1:
         raise ValueError("times must be >= 1")
+    every = int(body.get("every", 1))
+    if every < 1:
+        raise ValueError("every must be >= 1")
     return FaultRule(
         kind=kind,
         path=pattern,
@@ -67,6 +124,7 @@ def rule_from_json(body: dict[str, Any]) -> FaultRule:
         delay_ms=int(body.get("delay_ms", 0)),
         times=times,
         after_processing=bool(body.get("after_processing", False)),
+        every=every,
     )
 
 
@@ -109,6 +167,9 @@ class FaultPlan:
         with self._lock:
             for rule in self._rules:
                 if rule.matches(method, path):
+                    rule.seen += 1
+                    if rule.seen % rule.every:
+                        continue
                     rule.times -= 1
                     if rule.times <= 0:
                         self._rules.remove(rule)

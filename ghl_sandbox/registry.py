@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ghl_api.openapi import required_scope
+from ghl_api import API_VERSION
+from ghl_api.openapi import api_version, required_scope
 from ghl_sandbox.model.children import ContactChildren
 from ghl_sandbox.model.store import Location
 from ghl_sandbox.routing import Route, Router
@@ -65,6 +66,10 @@ class Registry:
         self.routes = [route for family in families for route in family.routes]
         self.router = Router(self.routes)
         self.scopes: dict[str, str] = {}
+        #: The ``Version`` header each operation declares: HighLevel versions per family
+        #: (calendars ``2021-04-15``, the rest ``2021-07-28``), so one fixed value would
+        #: let a client that sends the wrong one pass here and fail on the live API.
+        self.versions: dict[str, str] = {}
         for route in self.routes:
             if route.admin or not route.authenticated:
                 continue
@@ -74,6 +79,7 @@ class Registry:
                     f"no scope known for {route.key}; add it to ghl_api.openapi.scopes"
                 )
             self.scopes[route.key] = scope
+            self.versions[route.key] = api_version(route.method, route.template) or API_VERSION
         self.default_scopes = frozenset(
             [*self.scopes.values(), *(s for f in families for s in f.granted_scopes)]
         )
@@ -88,3 +94,7 @@ class Registry:
     def scope_of(self, route: Route) -> str | None:
         """The scope a token needs for ``route`` (None for admin and ``/oauth/token``)."""
         return self.scopes.get(route.key)
+
+    def version_of(self, route: Route) -> str:
+        """The ``Version`` header ``route`` requires (its spec's enum; else ``API_VERSION``)."""
+        return self.versions.get(route.key, API_VERSION)

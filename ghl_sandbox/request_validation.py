@@ -37,8 +37,8 @@ _TYPE_WORDS = {
 
 
 @cache
-def _validator(dto: str) -> jsonschema.Draft7Validator:
-    schema = openapi.to_json_schema(openapi.component("contacts", dto), direction="request")
+def _validator(spec: str, dto: str) -> jsonschema.Draft7Validator:
+    schema = openapi.to_json_schema(openapi.component(spec, dto), direction="request")
     # HighLevel's whitelisting ValidationPipe: an undeclared property is an error.
     schema["additionalProperties"] = False
     return jsonschema.Draft7Validator(schema)
@@ -65,12 +65,14 @@ def _message(error: jsonschema.ValidationError) -> list[str]:
     return [f"{where or 'body'} {error.message}"]
 
 
-def validate_body(dto: str, body: Any) -> dict[str, Any]:
-    """Return ``body`` if it satisfies the DTO; otherwise raise HighLevel's 422."""
+def validate_body(dto: str, body: Any, spec: str = "contacts") -> dict[str, Any]:
+    """Return ``body`` if it satisfies the DTO of ``spec``; otherwise raise HighLevel's 422."""
     if not isinstance(body, dict):
         raise errors.unprocessable("request body must be a JSON object")
     messages: list[str] = []
-    for error in sorted(_validator(dto).iter_errors(body), key=lambda e: list(e.absolute_path)):
+    for error in sorted(
+        _validator(spec, dto).iter_errors(body), key=lambda e: list(e.absolute_path)
+    ):
         messages += _message(error)
     email = body.get("email")
     if isinstance(email, str) and email and not _EMAIL.match(email):

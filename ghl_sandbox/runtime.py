@@ -71,6 +71,8 @@ class SandboxRuntime:
         self.log = RequestLog()
         self.writes = WriteState(config.seed, registry.create_kinds)
         self.touch_calls = 0
+        #: See ``SandboxConfig.max_page_size``; changed at run time by ``/_sandbox/limits``.
+        self.max_page_size = config.max_page_size
         client = self.tokens.register_client()
         self.default_client_id = client.client_id
         pits = [(loc_id, self.tokens.mint_pit(loc_id).token) for loc_id in self.state.locations]
@@ -87,6 +89,16 @@ class SandboxRuntime:
             company_refresh_token=company_refresh.token,
             app_id=app_of(client.client_id),
         )
+
+    def served_page_size(self, requested: int) -> int:
+        """The page size actually served for a valid ``requested`` one: silently capped.
+
+        HighLevel documents no maximum ``limit`` for several listings, and a server may
+        answer fewer records than asked without saying so; a client that takes a short
+        page for the last one then stops early. The cap makes that case testable.
+        """
+        cap = self.max_page_size
+        return min(requested, cap) if cap > 0 else requested
 
     def stats(self) -> dict[str, Any]:
         snapshot = self.log.snapshot()

@@ -2,7 +2,8 @@
 
 Transport concerns live here and nowhere else: parsing bodies, the configured latency,
 and the faults that act on the connection itself (a reset that aborts the socket with an
-RST, a stall that trips client read timeouts). What a request *means* is decided in
+RST, a stall that trips client read timeouts, a body cut short or replaced: the bytes
+come from ``faults.broken_answer``). What a request *means* is decided in
 ``dispatch``, for the HighLevel API and the ``/_sandbox/`` control API alike.
 """
 
@@ -21,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ghl_sandbox import dispatch
 from ghl_sandbox.config import SandboxConfig
-from ghl_sandbox.faults import injected_error
+from ghl_sandbox.faults import BrokenAnswer, broken_answer, injected_error
 from ghl_sandbox.model.store import SandboxState
 from ghl_sandbox.routing import ApiRequest, ApiResponse
 from ghl_sandbox.runtime import SandboxRuntime
@@ -32,6 +33,8 @@ LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 RESET_STATUS = 0
 #: How often the serve loop checks for ``stop``; short so test fixtures tear down fast.
 POLL_INTERVAL_S = 0.05
+#: Pause between a partial body and the reset/close that cuts it.
+BREAK_PAUSE_S = 0.05
 
 
 class _InvalidBody(Exception):
@@ -103,6 +106,15 @@ class _Handler(BaseHTTPRequestHandler):
         runtime = self.runtime
         method = self.command
         fault = runtime.faults.take(method, path)
+        if fault is not None and fault.breaks_body:
+            response = self._dispatch(path, query, raw)
+            payload = json.dumps(response.body, separators=(",", ":")).encode("utf-8")
+            answer = broken_answer(fault.kind, response.status, payload)
+            self._record(method, path, answer.status, response.location_id)
+            if runtime.config.latency_ms:
+                time.sleep(runtime.config.latency_ms / 1000)
+            self._send_broken(answer, response.headers)
+            return
         early = fault is not None and not fault.after_processing
         if early and fault.kind == "reset":
             self._record(method, path, RESET_STATUS, None)
@@ -182,7 +194,31 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (a read timeout on a slow fault): not a server error.
+            self.close_connection = True
+
+    def _send_broken(self, answer: BrokenAnswer, headers: dict[str, str]) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(answer.declared_length))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(answer.body)
+        self.wfile.flush()
+        if answer.ending is not None:
+            # Let the client read the headers and the part first, so the break lands
+            # mid-body rather than before the status line.
+            time.sleep(BREAK_PAUSE_S)
+        if answer.ending == "rst":
+            self._abort()
+        elif answer.ending == "close":
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_WR)
+            self.close_connection = True
 
     def _abort(self) -> None:
         """Drop the connection with an RST and no response, like a dying load balancer."""

@@ -13,11 +13,14 @@ is wrapped too, so any other ``GHLError`` ends a CLI run with its one line and e
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 
 from ghl_api.errors import DailyLimitExhausted, GHLError
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
 
 
 class StopsOnDailyLimit(Tap):
@@ -50,3 +53,49 @@ class StopsOnDailyLimit(Tap):
 
     def sync_finished(self) -> None:
         """Called after a sync that was not stopped; the default does nothing."""
+
+
+# -- full passes (tap_ghl/streams/full_pass.py) ------------------------------------------
+# singer-sdk writes ACTIVATE_VERSION only at the START of a FULL_TABLE sync, and a record's
+# ``version`` is the private ``Stream._stream_version``. A full pass needs the version on
+# every record and ACTIVATE_VERSION only at the END of a complete pass, and a pass re-reads
+# old records, which must not move a sorted stream's bookmark backwards. These three
+# private members are used here and nowhere else; tests/tap/test_full_pass.py checks them.
+
+
+def stamp_records_with_version(stream: Stream, version: int | None) -> None:
+    """Every RECORD the stream writes from now on carries ``version`` (None: no version)."""
+    stream._stream_version = version
+
+
+def write_activate_version(stream: Stream, version: int) -> None:
+    """Write ACTIVATE_VERSION(version) for the stream (and its stream-map aliases)."""
+    stream._write_activate_version_message(version)
+
+
+class BookmarkNeverRegresses(Stream):
+    """A sorted stream whose bookmark only moves forward while ``keeps_bookmark`` is set.
+
+    singer-sdk sets a sorted stream's bookmark to each record's value (``check_sorted``
+    is off for contacts because the lookback overlap starts below the bookmark). A full
+    pass re-reads records older than the bookmark; they must leave it where it is, or a
+    pass cut short would resume from the oldest record read.
+    """
+
+    keeps_bookmark: bool = False
+
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        if self.keeps_bookmark and self.replication_key:
+            current = self.get_context_state(context).get("replication_key_value")
+            value = latest_record.get(self.replication_key)
+            if current is not None and value is not None and str(value) < str(current):
+                return
+        super()._increment_stream_state(latest_record, context=context)
+
+
+def write_state_now(stream: Stream) -> None:
+    """Write a STATE message even if singer-sdk thinks nothing changed since the last one."""
+    stream.state_manager.is_flushed = False
+    stream._write_state_message()

@@ -2,8 +2,8 @@
 
 Streams are separate objects, but a run is one conversation with one location: they
 pace against one budget through one client, a stream skipped for a missing scope is
-reported once, contacts tell business_contacts which businesses they saw, and one
-summary covers the run. The Tap creates one ``ReadSession`` and hands it to every
+reported once, the decision whether a stream does a full pass this run is made once,
+and one summary covers the run. The Tap creates one ``ReadSession`` and hands it to every
 stream it builds, so streams never import the Tap (the mirror of target_ghl's
 ``WriteSession``).
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from ghl_api.client import GHLClient
 from ghl_api.errors import DailyLimitExhausted, MissingScopeError
@@ -24,6 +25,35 @@ class ChildCounts:
 
     contacts: int = 0
     records: int = 0
+    #: Contacts whose children could not be read (400/404, malformed body); retried next run.
+    failed_contacts: int = 0
+
+
+@dataclass(frozen=True)
+class FullPassPolicy:
+    """When a stream re-reads everything so deletes reach the target (see streams/full_pass.py)."""
+
+    #: ``emit_activate_version_messages``: without it a full pass would only cost requests.
+    enabled: bool = True
+    #: ``full_pass_interval_hours``: 0 makes every run a full pass.
+    interval_hours: float = 0.0
+    #: The run's start; the pass version is its epoch milliseconds, so it grows run by run.
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def version(self) -> int:
+        return int(self.started_at.timestamp() * 1000)
+
+    def is_due(self, last_complete: str | None) -> bool:
+        if not self.enabled:
+            return False
+        if not last_complete:
+            return True
+        try:
+            last = datetime.fromisoformat(last_complete.replace("Z", "+00:00"))
+        except ValueError:
+            return True
+        return self.started_at - last >= timedelta(hours=self.interval_hours)
 
 
 class ReadSession:
@@ -33,6 +63,7 @@ class ReadSession:
         *,
         strict_scopes: bool,
         logger: logging.Logger,
+        full_pass_policy: FullPassPolicy | None = None,
     ) -> None:
         self._client_factory = client_factory
         self._client: GHLClient | None = None
@@ -40,13 +71,14 @@ class ReadSession:
         self.logger = logger
         #: stream name -> the scope the token lacks; such a stream reads nothing more.
         self.skipped_streams: dict[str, str] = {}
+        #: stream name -> the bulk scope the token lacks; read per contact instead.
+        self.per_contact_fallbacks: dict[str, str] = {}
         #: Set when the daily request budget ran out and the run stopped early.
         self.budget_exhausted: DailyLimitExhausted | None = None
-        #: ``businessId`` values of the contacts read, for business_contacts' default.
-        self.seen_business_ids: set[str] = set()
-        #: Whether the contacts search ran (an empty business list is then not a mistake).
-        self.contacts_synced = False
         self.child_counts: dict[str, ChildCounts] = {}
+        self.full_pass_policy = full_pass_policy or FullPassPolicy()
+        #: stream name -> this run's pass version, or None: decided once per run.
+        self._full_pass_versions: dict[str, int | None] = {}
 
     @property
     def client(self) -> GHLClient:
@@ -72,6 +104,36 @@ class ReadSession:
                 error.scope,
             )
 
+    def record_fallback(self, stream: str, scope: str) -> None:
+        """Say once that ``stream`` reads per contact because the token lacks ``scope``."""
+        if stream not in self.per_contact_fallbacks:
+            self.per_contact_fallbacks[stream] = scope
+            self.logger.warning(
+                "Stream '%s': the token lacks the scope `%s`; reading it per changed contact "
+                "instead (more requests, no deletes; set strict_scopes to fail instead).",
+                stream,
+                scope,
+            )
+
+    # -- full passes -------------------------------------------------------------------
+    def full_pass_version(self, stream: str, last_complete: str | None) -> int | None:
+        """The version this run's full pass of ``stream`` stamps, or None (incremental run).
+
+        Decided on the first call and kept for the run, so every sync of a child stream
+        (one per contact) and every stream that follows another's pass agree.
+        """
+        if stream not in self._full_pass_versions:
+            due = self.full_pass_policy.is_due(last_complete)
+            self._full_pass_versions[stream] = self.full_pass_policy.version if due else None
+            if due:
+                self.logger.info(
+                    "Stream '%s': full pass this run (version %d); deleted records will be "
+                    "retired when it completes.",
+                    stream,
+                    self.full_pass_policy.version,
+                )
+        return self._full_pass_versions[stream]
+
     # -- summary -----------------------------------------------------------------------
     def child_counts_for(self, stream: str) -> ChildCounts:
         return self.child_counts.setdefault(stream, ChildCounts())
@@ -85,11 +147,18 @@ class ReadSession:
                     counts.records,
                     counts.contacts,
                 )
+            if counts.failed_contacts:
+                self.logger.warning(
+                    "Stream '%s': children of %d contacts could not be read; they are retried "
+                    "first next run (retry_contact_ids in its STATE).",
+                    stream,
+                    counts.failed_contacts,
+                )
         stats = self._client.stats if self._client else {}
         pacer = self._client.pacer if self._client else None
         self.logger.info(
             "Run summary: %d requests, %d retries, %d rate-limit waits (429), %.1fs paced; "
-            "daily budget left: %s; skipped streams: %s",
+            "daily budget left: %s; skipped streams: %s%s",
             stats.get("requests", 0),
             stats.get("retries", 0),
             stats.get("rate_limited", 0),
@@ -97,4 +166,11 @@ class ReadSession:
             pacer.daily_remaining if pacer and pacer.daily_remaining is not None else "unknown",
             ", ".join(f"{name} (missing {scope})" for name, scope in self.skipped_streams.items())
             or "none",
+            self._fallback_summary(),
         )
+
+    def _fallback_summary(self) -> str:
+        if not self.per_contact_fallbacks:
+            return ""
+        named = (f"{name} (missing {scope})" for name, scope in self.per_contact_fallbacks.items())
+        return "; read per contact: " + ", ".join(named)

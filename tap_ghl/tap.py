@@ -12,10 +12,11 @@ from singer_sdk.exceptions import ConfigValidationError
 from ghl_api.errors import ConfigError, DailyLimitExhausted
 from ghl_api.settings import build_client, connection_settings, validate_connection
 from tap_ghl.sdk_compat import StopsOnDailyLimit
-from tap_ghl.session import ReadSession
+from tap_ghl.session import FullPassPolicy, ReadSession
 from tap_ghl.singer_writer import OneSchemaPerStreamWriter
-from tap_ghl.streams import STREAM_TYPES
+from tap_ghl.streams import LOCATION_WIDE_SETTINGS, STREAM_TYPES
 from tap_ghl.streams.contacts import MAX_PAGE_SIZE
+from tap_ghl.streams.full_pass import activate_versions_enabled
 
 TAP_PROPERTIES = th.PropertiesList(
     *(
@@ -36,6 +37,29 @@ TAP_PROPERTIES = th.PropertiesList(
         description=(
             "Incremental runs re-read this much before the bookmark: HighLevel's search index "
             "lags writes by seconds, and contacts can share the bookmark's timestamp."
+        ),
+    ),
+    th.Property(
+        "full_pass_interval_hours",
+        th.NumberType(minimum=0),
+        default=0,
+        title="Full pass interval (hours)",
+        description=(
+            "How often contacts (with business_contacts), tasks and appointments re-read "
+            "everything so records deleted in HighLevel are retired downstream. 0: every run "
+            "(contacts cost about one search request per 500 contacts). Between full passes "
+            "runs are incremental."
+        ),
+    ),
+    th.Property(
+        "emit_activate_version_messages",
+        th.BooleanType,
+        default=True,
+        title="Emit ACTIVATE_VERSION messages",
+        description=(
+            "Write ACTIVATE_VERSION at the end of each complete full pass, so the target "
+            "retires deleted records. Off: no full passes; deleted records stay downstream "
+            "(as they do with a target that ignores ACTIVATE_VERSION)."
         ),
     ),
     th.Property(
@@ -60,8 +84,8 @@ TAP_PROPERTIES = th.PropertiesList(
         th.ArrayType(th.StringType),
         title="Business IDs",
         description=(
-            "Businesses whose contacts business_contacts reads. Default: the businesses of the "
-            "contacts read in the same run."
+            "Keep only these businesses' memberships in business_contacts (which comes from "
+            "each contact's businessId, at no request). Default: every business."
         ),
     ),
     th.Property(
@@ -73,6 +97,7 @@ TAP_PROPERTIES = th.PropertiesList(
             "to the location."
         ),
     ),
+    *LOCATION_WIDE_SETTINGS,
     th.Property(
         "strict_scopes",
         th.BooleanType,
@@ -108,6 +133,10 @@ class TapGHL(StopsOnDailyLimit):
             lambda: build_client(self.config, user_agent=f"tap-ghl/{self.plugin_version}"),
             strict_scopes=bool(self.config.get("strict_scopes")),
             logger=self.logger,
+            full_pass_policy=FullPassPolicy(
+                enabled=activate_versions_enabled(self.config),
+                interval_hours=float(self.config.get("full_pass_interval_hours") or 0),
+            ),
         )
 
     def discover_streams(self) -> list:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ghl_sandbox.clock import ms_to_iso
+from ghl_sandbox.clock import ms_to_iso, ms_to_offset_iso
 
 
 def ms_to_offsetless(ms: int) -> str:
@@ -132,6 +132,36 @@ class StoredAppointment:
         if self.group_id is not None:
             body["groupId"] = self.group_id
         return body
+
+    def to_event(self, utc_offset_minutes: int) -> dict[str, Any]:
+        """The ``GET /calendars/events`` shape (``CalendarEventDTO``): times with an offset.
+
+        Same record as ``to_api`` (same id), but the events endpoint has no ``status``
+        and renders instants in the calendar's zone, offset included.
+        """
+
+        def when(ms: int) -> str:
+            return ms_to_offset_iso(ms, utc_offset_minutes)
+
+        return {
+            "id": self.id,
+            "address": self.address,
+            "title": self.title,
+            "calendarId": self.calendar_id,
+            "locationId": self.location_id,
+            "contactId": self.contact_id,
+            "groupId": self.group_id or "",
+            "appointmentStatus": self.appointment_status,
+            "assignedUserId": self.assigned_user_id,
+            "users": list(self.users),
+            "notes": self.notes,
+            "isRecurring": False,
+            "startTime": when(self.start_ms),
+            "endTime": when(self.end_ms),
+            "dateAdded": when(self.added_ms),
+            "dateUpdated": when(self.updated_ms),
+            "assignedResources": list(self.assigned_resources),
+        }
 
 
 @dataclass(slots=True)

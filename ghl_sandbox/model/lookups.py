@@ -13,7 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ghl_sandbox import errors
-from ghl_sandbox.model.children import ContactChildren, StoredNote, StoredTask
+from ghl_sandbox.model.children import (
+    ContactChildren,
+    StoredAppointment,
+    StoredNote,
+    StoredTask,
+)
 from ghl_sandbox.model.store import Location, SandboxState, StoredContact
 from ghl_sandbox.routing import ApiRequest
 
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
 CONTACT_NOT_FOUND = "Contact not found"
 TASK_NOT_FOUND = "Task not found"
 NOTE_NOT_FOUND = "Note not found"
+EVENT_NOT_FOUND = "Event not found"
 
 
 def location(runtime: SandboxRuntime, location_id: str | None) -> Location:
@@ -71,3 +77,16 @@ def note_of(children: ContactChildren, request: ApiRequest) -> StoredNote:
     if note is None:
         raise errors.bad_request(NOTE_NOT_FOUND)
     return note
+
+
+def appointment_of(location: Location, event_id: str) -> tuple[ContactChildren, StoredAppointment]:
+    """The location's appointment ``event_id`` and its contact's bucket; 400 when unknown.
+
+    Appointments are kept per contact, so this scans the location (drawing any seeded
+    children not yet generated), as a delete by event id needs.
+    """
+    for _, children in location.all_children():
+        found = children.appointments.get(event_id)
+        if found is not None:
+            return children, found
+    raise errors.bad_request(EVENT_NOT_FOUND)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ghl_sandbox.model.calendars import StoredCalendar
 from ghl_sandbox.model.children import ContactChildren
 from ghl_sandbox.model.social import SocialAccount, SocialGroup, SocialTag
 
@@ -94,6 +95,8 @@ class Location:
     #: Calendars and their groups appointments point into (``calendarId``, ``groupId``).
     calendar_ids: list[str] = field(default_factory=list)
     calendar_group_ids: list[str] = field(default_factory=list)
+    #: The calendars behind ``calendar_ids`` (``GET /calendars/``), by id.
+    calendars: dict[str, StoredCalendar] = field(default_factory=dict)
     social_accounts: dict[str, SocialAccount] = field(default_factory=dict)
     social_groups: list[SocialGroup] = field(default_factory=list)
     social_tags: dict[str, SocialTag] = field(default_factory=dict)
@@ -144,6 +147,12 @@ class Location:
         """Drop a contact's children (call when the contact is deleted)."""
         self._children.pop(contact_id, None)
         self._unseeded.discard(contact_id)
+
+    def remove_contact(self, contact_id: str) -> None:
+        """Delete a contact and everything attached to it, as HighLevel's delete does."""
+        del self.contacts[contact_id]
+        self.forget_children(contact_id)
+        self.changed()
 
     def all_children(self) -> Iterator[tuple[str, ContactChildren]]:
         """Every contact's children, generating the not-yet-drawn seeded ones (admin counts)."""

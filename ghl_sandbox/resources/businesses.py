@@ -52,6 +52,7 @@ def business_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiRespon
     limit = skip_limit_number(q.get("limit"), "limit", DEFAULT_LIMIT)
     if not 1 <= limit <= MAX_LIMIT:
         raise errors.unprocessable(f"limit must be between 1 and {MAX_LIMIT}")
+    limit = runtime.served_page_size(limit)
     skip = skip_limit_number(q.get("skip"), "skip", 0)
     text = (q.get("query") or "").strip().lower()
     members = _members(lookups.location(runtime, location_id), request.path_params["businessId"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 
 from ghl_sandbox.identifiers import new_id
+from ghl_sandbox.model.calendars import StoredCalendar
 from ghl_sandbox.model.children import (
     ContactChildren,
     StoredAppointment,
@@ -88,10 +89,40 @@ for _state in APPOINTMENT_STATES:
     _STATE_CUM.append(_total)
 
 
+# (name, calendarType, slot minutes, UTC offset minutes) of the location's calendars, in
+# order; offsets differ so event times carry several zones (+05:30 is the spec's example).
+CALENDAR_KINDS = (
+    ("Consultations", "round_robin", 30, -300),
+    ("Cleaning", "service_booking", 45, 330),
+    ("Discovery Calls", "event", 30, 0),
+    ("Strategy Sessions", "personal", 60, -480),
+)
+
+
 def seed_calendars(location: Location, rng: random.Random) -> None:
-    """Give a location the calendars and calendar groups its appointments refer to."""
+    """Give a location the calendars and calendar groups its appointments refer to.
+
+    Calendar ``i`` belongs to group ``i % groups``, the group its appointments carry.
+    The ids are drawn first, exactly as before calendars had bodies, so appointment data
+    stays byte-identical; names and team members follow from the index and the users.
+    """
     location.calendar_ids = [new_id(rng) for _ in range(CALENDARS_PER_LOCATION)]
     location.calendar_group_ids = [new_id(rng) for _ in range(CALENDAR_GROUPS_PER_LOCATION)]
+    groups = location.calendar_group_ids
+    users = location.user_ids
+    for index, calendar_id in enumerate(location.calendar_ids):
+        name, kind, slot, offset = CALENDAR_KINDS[index % len(CALENDAR_KINDS)]
+        team = [users[(index + k) % len(users)] for k in range(min(2, len(users)))]
+        location.calendars[calendar_id] = StoredCalendar(
+            id=calendar_id,
+            location_id=location.id,
+            group_id=groups[index % len(groups)] if groups else "",
+            name=name,
+            calendar_type=kind,
+            slot_minutes=slot,
+            utc_offset_minutes=offset,
+            team_user_ids=team[:1] if kind == "personal" else team,
+        )
 
 
 class ChildrenSeeder:

@@ -1,10 +1,16 @@
 """business_contacts: which contacts belong to which business.
 
-``GET /contacts/business/{businessId}`` lists a business's contacts with skip/limit
-paging. Each record is one membership (primary key ``businessId`` + ``contactId``) with
-the contact fields that endpoint returns. The businesses read are the ``business_ids``
-setting, or else the distinct ``businessId`` of the contacts the contacts stream read in
-this run, so an incremental run only re-reads businesses whose contacts changed.
+Each record is one membership (primary key ``businessId`` + ``contactId``). It comes
+from the ``businessId`` every contact of the contacts search carries, so it costs no
+request and is emitted before its contact (a resumed run never skips one). Columns stay
+those of ``GET /contacts/business/{businessId}``, which this stream read until issue 9,
+filled from the contact; ``attributions`` is not in a search result and stays empty.
+
+Memberships follow the contacts full pass: on a full pass every contact's membership is
+re-emitted with the pass version, and ACTIVATE_VERSION then retires memberships of
+deleted contacts and of contacts that left their business. Between full passes only
+changed contacts' memberships are emitted. ``business_ids``, if set, keeps only the
+memberships of those businesses (it no longer causes requests).
 """
 
 from __future__ import annotations
@@ -15,13 +21,11 @@ from typing import Any, ClassVar
 
 from ghl_api import openapi
 from tap_ghl.record_schemas import CUSTOM_FIELD_VALUE, DATE_TIME, loosen
-from tap_ghl.streams.base import GHLStream, response_json
-from tap_ghl.streams.pagination import SkipLimitPaginator, paging_params
+from tap_ghl.streams.contact_children import PerContactSync
+from tap_ghl.streams.full_pass import FullPass
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
-
-PAGE_SIZE = 100
 
 
 def _schema() -> dict[str, Any]:
@@ -41,44 +45,28 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
-class BusinessContactsStream(GHLStream):
+class BusinessContactsStream(FullPass, PerContactSync):
     name = "business_contacts"
-    path = "/contacts/business/{businessId}"
-    records_jsonpath = "$.contacts[*]"
     primary_keys: ClassVar[list[str]] = ["businessId", "contactId"]
-    state_partitioning_keys: ClassVar[list[str]] = []
     schema = _schema()
+    reads_every_contact = True
+    full_pass_follows = "contacts"
+    context_keys = ("contact",)
+    path = ""  # never requested
 
-    @property
-    def partitions(self) -> list[dict] | None:
-        configured = self.config.get("business_ids")
-        ids = configured if configured else sorted(self.read_session.seen_business_ids)
-        if not ids and not configured and not self.read_session.contacts_synced:
-            self.logger.warning(
-                "business_contacts has no businesses to read: select `contacts` (its "
-                "businessId values are used) or set `business_ids`."
-            )
-        return [{"businessId": business_id} for business_id in ids]
-
-    def request_records(self, context: Context | None) -> Iterable[dict]:
-        if context is None:  # no partitions: nothing to read
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        self.begin_full_pass()
+        contact = (context or {}).get("contact") or {}
+        business_id = contact.get("businessId")
+        wanted = self.config.get("business_ids")
+        if not business_id or (wanted and business_id not in wanted):
             return
-        yield from super().request_records(context)
-
-    def get_new_paginator(self) -> SkipLimitPaginator:
-        return SkipLimitPaginator(PAGE_SIZE, lambda r: len(response_json(r).get("contacts") or []))
-
-    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
-        return {
-            "locationId": self.config["location_id"],
-            **paging_params(PAGE_SIZE, next_page_token),
-        }
-
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        assert context is not None
-        return {
-            **row,
-            "businessId": context["businessId"],
-            "contactId": row["id"],
-            "locationId": row.get("locationId") or self.config["location_id"],
+        self.counts.contacts += 1
+        self.counts.records += 1
+        fields = self.schema["properties"]
+        yield {
+            **{key: value for key, value in contact.items() if key in fields},
+            "businessId": business_id,
+            "contactId": contact["id"],
+            "locationId": contact.get("locationId") or self.config["location_id"],
         }

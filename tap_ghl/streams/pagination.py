@@ -1,4 +1,4 @@
-"""Skip/limit paging as HighLevel's business-contacts and social-planner lists use it."""
+"""Skip/limit paging as HighLevel's list endpoints use it (social planner, tasks search)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,35 @@ from singer_sdk.pagination import BaseAPIPaginator
 
 
 class SkipLimitPaginator(BaseAPIPaginator[int]):
-    """Advances ``skip`` by the page size; a short page is the last one.
+    """Advances ``skip`` by the items received until a page is empty or ``total`` is reached.
 
-    Stopping on a short page saves the extra empty request singer-sdk's
-    OffsetPaginator would make at the end of every listing.
+    A short page is NOT taken as the last one: the specs declare no maximum ``limit``
+    for several endpoints, and a server that silently caps the page size would end the
+    read early with no error. So ``skip`` advances by what actually came back, and the
+    read stops on an empty page, or as soon as ``skip`` reaches a ``total`` the body
+    reports (``count_total``, optional), which saves the final empty request.
     """
 
-    def __init__(self, page_size: int, count_items: Callable[[requests.Response], int]) -> None:
+    def __init__(
+        self,
+        page_size: int,
+        count_items: Callable[[requests.Response], int],
+        count_total: Callable[[requests.Response], int | None] | None = None,
+    ) -> None:
         super().__init__(0)
         self.page_size = page_size
         self._count_items = count_items
+        self._count_total = count_total
 
     def get_next(self, response: requests.Response) -> int | None:
-        if self._count_items(response) < self.page_size:
+        received = self._count_items(response)
+        if received == 0:
             return None
-        return int(self.current_value) + self.page_size
+        next_skip = int(self.current_value) + received
+        total = self._count_total(response) if self._count_total else None
+        if isinstance(total, int) and next_skip >= total:
+            return None
+        return next_skip
 
     def has_more(self, response: requests.Response) -> bool:
         return self.get_next(response) is not None

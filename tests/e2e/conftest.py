@@ -136,15 +136,19 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
         server.cleanup()
 
 
-@pytest.fixture(scope="session")
-def pipeline_sandbox() -> Iterator[SandboxServer]:
+def start_pipeline_sandbox(seed: int, contacts: int) -> SandboxServer:
     # HighLevel's burst limit (100 per 10 s) would make the per-contact child streams take
     # minutes; pacing has its own tests, so here the sandbox advertises a higher limit.
-    server = SandboxServer(
-        SandboxConfig(seed=2024, contacts=SANDBOX_CONTACTS, rate_limit_max=100_000),
+    return SandboxServer(
+        SandboxConfig(seed=seed, contacts=contacts, rate_limit_max=100_000),
         host="127.0.0.1",
         port=0,
     ).start()
+
+
+@pytest.fixture(scope="session")
+def pipeline_sandbox() -> Iterator[SandboxServer]:
+    server = start_pipeline_sandbox(2024, SANDBOX_CONTACTS)
     yield server
     server.stop()
 

@@ -26,5 +26,10 @@ def hl(sb: SandboxServer) -> Iterator[HighLevelCalls]:
     calls.admin(
         "POST",
         "limits",
-        {"clear_budgets": True, "rate_limit_max": 100, "rate_limit_interval_ms": 10_000},
+        {
+            "clear_budgets": True,
+            "rate_limit_max": 100,
+            "rate_limit_interval_ms": 10_000,
+            "max_page_size": 0,
+        },
     )

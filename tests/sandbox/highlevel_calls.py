@@ -12,6 +12,8 @@ from typing import Any
 import requests
 
 VERSION = "2021-07-28"
+#: The calendars spec declares this Version on every operation.
+CALENDARS_VERSION = "2021-04-15"
 
 
 class HighLevelCalls:
@@ -43,6 +45,34 @@ class HighLevelCalls:
         return self.session.get(
             f"{self.url}/contacts/", params=query, headers=self.headers(token), timeout=30
         )
+
+    def call(
+        self, method: str, path: str, token: str | None = None, version: str | None = VERSION,
+        **kwargs: Any,
+    ) -> requests.Response:  # fmt: skip
+        """Any operation: ``path`` below the base URL, ``kwargs`` as for ``requests``."""
+        headers = self.headers(token, version)
+        return self.session.request(
+            method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs
+        )
+
+    def tasks_search(
+        self, token: str | None = None, version: str | None = VERSION, **body: Any
+    ) -> requests.Response:
+        path = f"/locations/{self.location_id}/tasks/search"
+        return self.call("POST", path, token, version, json=body)
+
+    def calendars(
+        self, token: str | None = None, version: str | None = CALENDARS_VERSION, **params: Any
+    ) -> requests.Response:
+        query = {"locationId": self.location_id, **params}
+        return self.call("GET", "/calendars/", token, version, params=query)
+
+    def events(
+        self, token: str | None = None, version: str | None = CALENDARS_VERSION, **params: Any
+    ) -> requests.Response:
+        query = {"locationId": self.location_id, **params}
+        return self.call("GET", "/calendars/events", token, version, params=query)
 
     def refresh(self, client_id: str, client_secret: str, refresh_token: str) -> requests.Response:
         form = {

@@ -26,8 +26,10 @@ from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 from ghl_sandbox.runtime import SandboxRuntime
 
 
-def _request(method: str, path: str, token: str | None, body: Any = None) -> ApiRequest:
-    headers = {"Version": "2021-07-28"}
+def _request(
+    method: str, path: str, token: str | None, body: Any = None, version: str = "2021-07-28"
+) -> ApiRequest:
+    headers = {"Version": version}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return ApiRequest(method, path, {}, headers, body, "http://sandbox", str(uuid.uuid4()))
@@ -81,16 +83,30 @@ def test_every_operation_refuses_a_token_without_its_scope(runtime: SandboxRunti
     contact_id = next(iter(runtime.state.locations[location_id].contacts))
     api_routes = [r for r in REGISTRY.routes if r.authenticated and not r.admin]
     # 27 + customFields, location tags, users (issue 12) + the two agency endpoints (issue 13)
-    assert len(api_routes) == 32
+    # + tasks search, calendars, events, event delete (issue 9)
+    assert len(api_routes) == 36
     for route in api_routes:
         scope = REGISTRY.scope_of(route)
         token = runtime.tokens.mint_pit(location_id, REGISTRY.default_scopes - {scope}).token
         path = _concrete(route.template, location_id, contact_id)
-        response = dispatch.handle(runtime, _request(route.method, path, token, {}))
+        version = REGISTRY.version_of(route)
+        response = dispatch.handle(runtime, _request(route.method, path, token, {}, version))
         assert (response.status, response.body["message"]) == (
             401,
             errors.SCOPE_NOT_AUTHORIZED,
         ), route.key
+
+
+def test_each_operation_requires_the_version_its_spec_declares() -> None:
+    versions = {route.key: REGISTRY.version_of(route) for route in REGISTRY.routes}
+    calendars = {key for key in versions if key.split(" ")[1].startswith("/calendars")}
+    assert calendars == {
+        "GET /calendars/",
+        "GET /calendars/events",
+        "DELETE /calendars/events/{eventId}",
+    }
+    assert {versions[key] for key in calendars} == {"2021-04-15"}
+    assert {v for k, v in versions.items() if k not in calendars} == {"2021-07-28"}
 
 
 def test_admin_paths_are_not_api_paths_and_the_reverse(runtime: SandboxRuntime) -> None:

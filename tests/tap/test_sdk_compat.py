@@ -143,10 +143,11 @@ def test_every_stream_request_goes_through_ghl_client_send(
         return real_send(self, prepared, **kwargs)
 
     monkeypatch.setattr(GHLClient, "send", spy)
-    run, tap = run_tap(tap_config, streams=["contacts", "tasks"])
-    assert run.records["contacts"] and run.records["tasks"]
+    run, tap = run_tap(tap_config, streams=["contacts", "notes", "tasks"])
+    assert run.records["contacts"] and run.records["notes"] and run.records["tasks"]
     assert "POST /contacts/search" in sent
-    assert sum(path.endswith("/tasks") for path in sent) == len(run.records["contacts"])
+    assert sum(path.endswith("/notes") for path in sent) == len(run.records["contacts"])
+    assert any(path.endswith("/tasks/search") for path in sent)
     assert len(sent) == tap.read_session.client.stats["requests"]
 
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tap_ghl.streams.contact_children import APPOINTMENT_TIMES, normalise_time, with_utc_times
-from tap_ghl.streams.contacts import SearchAfterPaginator, search_range_start
-from tap_ghl.streams.pagination import SkipLimitPaginator, paging_params
+from tap_ghl.streams.appointments import APPOINTMENT_TIMES, normalise_time, with_utc_times
+from tap_ghl.streams.contacts import search_range_start
+from tap_ghl.streams.pagination import paging_params
 from tap_ghl.streams.social_planner import snapshot_record, updated_since
 
 
@@ -149,40 +149,8 @@ def test_statistics_snapshot_of_an_empty_answer_is_a_7_day_row_of_nulls() -> Non
     assert row["posts"] is None and row["breakdowns"] == {}
 
 
-@pytest.mark.parametrize(
-    ("page_sizes", "skips"),
-    [
-        ([100, 100, 37], [0, 100, 200]),
-        ([99], [0]),
-        ([100, 0], [0, 100]),  # a full last page costs one empty request, no more
-    ],
-)
-def test_skip_limit_paging_stops_on_a_short_page(page_sizes: list[int], skips: list[int]) -> None:
-    paginator = SkipLimitPaginator(100, lambda response: response.json()["n"])
-    seen = []
-    for size in page_sizes:
-        assert not paginator.finished
-        seen.append(paginator.current_value)
-        paginator.advance(json_response({"n": size}))
-    assert seen == skips
-    assert paginator.finished
-
-
 def test_paging_params_are_strings_as_the_specs_type_them() -> None:
     assert paging_params(100, None) == {"limit": "100", "skip": "0"}
     assert paging_params(100, 300) == {"limit": "100", "skip": "300"}
 
 
-@pytest.mark.parametrize(
-    ("contacts", "expected"),
-    [
-        ([{"id": "a", "searchAfter": [1, "a"]}, {"id": "b", "searchAfter": [2, "b"]}], [2, "b"]),
-        ([{"id": "a", "searchAfter": [1, "a"]}], None),  # short page: the last one
-        ([], None),
-    ],
-)
-def test_search_after_follows_the_last_contact_of_a_full_page(
-    contacts: list[dict], expected: list | None
-) -> None:
-    paginator = SearchAfterPaginator(page_size=2)
-    assert paginator.get_next(json_response({"contacts": contacts})) == expected

@@ -193,11 +193,13 @@ def new_refresh_token(runtime: SandboxRuntime, request: ApiRequest) -> ApiRespon
 def set_limits(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = request.body
     values = {}
-    for name in ("rate_limit_max", "rate_limit_interval_ms", "daily_remaining"):
+    for name in ("rate_limit_max", "rate_limit_interval_ms", "daily_remaining", "max_page_size"):
         value = body.get(name)
         if value is not None and (not isinstance(value, int) or value < 0):
             raise AdminError(f"{name} must be a non-negative integer")
         values[name] = value
+    if values["max_page_size"] is not None:
+        runtime.max_page_size = values["max_page_size"]
     limiter = runtime.limiter
     if body.get("clear_budgets"):
         limiter.clear_budgets()
@@ -211,6 +213,7 @@ def set_limits(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
             "rate_limit_max": limiter.max_requests,
             "rate_limit_interval_ms": limiter.interval_ms,
             "daily_limit": limiter.daily_limit,
+            "max_page_size": runtime.max_page_size,
         }
     )
 

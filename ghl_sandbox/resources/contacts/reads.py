@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -21,7 +22,8 @@ LIST_MAX_LIMIT = 100
 
 
 def search_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
-    query = search.parse(request.body)
+    parsed = search.parse(request.body)
+    query = dataclasses.replace(parsed, page_limit=runtime.served_page_size(parsed.page_limit))
     location = lookups.location(runtime, query.location_id)
     result = search.execute(location, query, runtime.config.index_lag_ms)
     contacts = [search_view(c, cursor) for c, cursor in result.contacts]
@@ -63,6 +65,7 @@ def list_contacts(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     limit = _int_param(q.get("limit"), "limit", LIST_DEFAULT_LIMIT)
     if not 1 <= limit <= LIST_MAX_LIMIT:
         raise errors.unprocessable(f"limit must not be greater than {LIST_MAX_LIMIT}")
+    limit = runtime.served_page_size(limit)
     start_after_raw, start_after_id = q.get("startAfter"), q.get("startAfterId")
     text = (q.get("query") or "").lower()
     location = lookups.location(runtime, location_id)

@@ -80,9 +80,7 @@ def update_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 
 def delete_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location, contact = owned_contact(runtime, request)
-    del location.contacts[contact.id]
-    location.forget_children(contact.id)
-    location.changed()
+    location.remove_contact(contact.id)
     return ApiResponse(200, {"succeded": True}, location_id=location.id)
 
 

@@ -69,6 +69,7 @@ def list_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     limit = skip_limit_number(q.get("limit"), "limit", TAGS_DEFAULT_LIMIT)
     if not 1 <= limit <= TAGS_MAX_LIMIT:
         raise errors.unprocessable(f"limit must be between 1 and {TAGS_MAX_LIMIT}")
+    limit = runtime.served_page_size(limit)
     skip = skip_limit_number(q.get("skip"), "skip", 0)
     text = (q.get("searchText") or "").strip().lower()
     location = _location(runtime, location_id)
