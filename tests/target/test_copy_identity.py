@@ -111,7 +111,7 @@ def look_alikes(sandbox: SandboxServer) -> int:
 
 def write_routes(admin: Admin) -> dict[str, int]:
     """Requests that change something (search and statistics are reads sent as POST)."""
-    reads_as_post = ("/contacts/search", "/social-media-posting/statistics")
+    reads_as_post = ("/contacts/search", "/tasks/search", "/social-media-posting/statistics")
     return {
         route: n
         for route, n in admin.stats()["by_route"].items()
