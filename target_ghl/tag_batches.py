@@ -11,17 +11,20 @@ The bulk answer reports each contact; one that failed there is retried alone thr
 dead-letters its record. A bulk call whose outcome is unknown is reconciled the same way
 (per contact, only what is still missing or still present).
 
-Grouping holds changes back, so order is protected explicitly: a group is sent before
-another change of one of its tags for one of its contacts is added under a different
-group (changes of different tags commute and stay batched), before a
-contact with a pending change is deleted (``pending``), and before STATE (``flush`` at
-every checkpoint). A contact's tags are counted under the ``tags`` stream only for
-``tags`` records; a contact record's tags are part of that record's own outcome.
+Grouping holds changes back, so order is protected explicitly (``settle``): before a
+change of a contact's tag joins a group, an earlier change of that tag for that contact
+in another group is sent, or, if another write lane is sending it, waited for; changes of
+different tags commute and stay batched. A contact is settled the same way before it is
+deleted, and everything is sent before STATE (``flush`` at every checkpoint).
+
+A contact's tags are counted under the ``tags`` stream only for ``tags`` records; a
+contact record's tags are part of that record's own outcome.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,52 +52,82 @@ class _Group:
     action: str
     tags: list[str]
     members: dict[str, TagMember] = field(default_factory=dict)  # contact id → member
+    #: Set once the group's request (and any per-contact retry) is answered.
+    sent: threading.Event = field(default_factory=threading.Event)
+
+    def touches(self, contact_id: str, tags: set[str] | None) -> bool:
+        """Does this group change one of ``tags`` (any tag if None) of the contact?"""
+        if contact_id not in self.members:
+            return False
+        return tags is None or bool(tags & {tag.lower() for tag in self.tags})
 
 
 class TagBatches:
     def __init__(self, session: WriteSession) -> None:
         self.session = session
         self._groups: dict[tuple[str, tuple[str, ...]], _Group] = {}
+        #: Groups whose request is in flight (another write lane sends them meanwhile).
+        self._in_flight: list[_Group] = []
 
     def add(self, contact_id: str, action: str, tags: list[str], member: TagMember) -> None:
         """Buffer one contact's change; sent when its group is full or at ``flush``."""
         key = (action, tuple(sorted(tags)))
-        if self._conflicts(contact_id, key):
-            self.flush()  # an earlier change to one of these tags must land first
+        self.settle(contact_id, {tag.lower() for tag in tags}, keep=key)
         group = self._groups.setdefault(key, _Group(action, sorted(tags)))
         earlier = group.members.get(contact_id)
         if earlier is not None and earlier.counted:
             self._count(earlier, Outcome.UNCHANGED)  # the same change twice in one batch
         group.members[contact_id] = member
         if len(group.members) >= BULK_SIZE:
-            self._send(self._groups.pop(key))
+            self._send([self._groups.pop(key)])
 
-    def _conflicts(self, contact_id: str, key: tuple[str, tuple[str, ...]]) -> bool:
-        """Does another pending change of this contact touch one of these tags?
+    def settle(
+        self,
+        contact_id: str,
+        tags: set[str] | None = None,
+        keep: tuple[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        """Land every earlier change of these tags (all, if None) of the contact first.
 
-        Only then does order matter: adding ``promo`` and removing ``keep`` commute,
-        so they stay in their groups (and a busy run keeps its batches full).
+        Pending groups touching them are sent; groups another lane is sending are waited
+        for. Changes of other tags commute: adding ``promo`` and removing ``keep`` stay in
+        their batches (``keep`` names the group the next change joins).
         """
-        wanted = {tag.lower() for tag in key[1]}
-        return any(
-            contact_id in group.members and wanted & {tag.lower() for tag in group.tags}
-            for other, group in self._groups.items()
-            if other != key
-        )
-
-    def pending(self, contact_id: str) -> bool:
-        return any(contact_id in group.members for group in self._groups.values())
+        while True:
+            busy = next((g for g in self._in_flight if g.touches(contact_id, tags)), None)
+            if busy is None:
+                break
+            with self.session.lock.released():
+                busy.sent.wait()
+        if any(g.touches(contact_id, tags) for k, g in self._groups.items() if k != keep):
+            self.flush()
 
     def flush(self) -> None:
         groups, self._groups = list(self._groups.values()), {}
-        for group in groups:
-            self._send(group)
+        self._send(groups)
 
     def _count(self, member: TagMember, outcome: Outcome) -> None:
         if member.counted:
             self.session.count(member.stream, outcome)
 
-    def _send(self, group: _Group) -> None:
+    def _send(self, groups: list[_Group]) -> None:
+        """Send groups taken out of the buffer; until each is answered it stays visible
+        to ``settle`` as in flight (other lanes run while this one waits for HighLevel)."""
+        self._in_flight.extend(groups)
+        try:
+            for group in groups:
+                self._send_now(group)
+                self._answered(group)
+        finally:  # a run-stopping error: nobody may wait for the rest forever
+            for group in groups:
+                if not group.sent.is_set():
+                    self._answered(group)
+
+    def _answered(self, group: _Group) -> None:
+        self._in_flight.remove(group)
+        group.sent.set()
+
+    def _send_now(self, group: _Group) -> None:
         writer = self.session.writer
         contacts = list(group.members)
         body = {"locationId": writer.location_id, "contacts": contacts, "tags": group.tags}

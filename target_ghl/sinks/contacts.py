@@ -175,8 +175,7 @@ class ContactsSink(GHLSink[ContactWrite]):
         contact_id = directory.resolve(command.source_id, command.email, command.phone)
         if contact_id is None:
             return Outcome.UNCHANGED  # nothing to delete: already gone, or never copied here
-        if self.session.tag_batches.pending(contact_id):
-            self.session.tag_batches.flush()  # its earlier tag changes land first
+        self.session.tag_batches.settle(contact_id)  # its earlier tag changes land first
         try:
             self.writer.write("DELETE", f"/contacts/{contact_id}")
         except Rejection as rejection:
