@@ -248,3 +248,27 @@ def test_state_is_never_ahead_of_its_records_and_a_kill_resumes_exactly(
     emails = Counter(c["email"] for c in store_contacts(sandbox, location))
     assert len(emails) == people and set(emails.values()) == {1}
     assert sorted(len(t) for t in store_tasks(sandbox, location).values()) == [1] * people
+
+
+def test_on_record_error_fail_stops_every_lane_and_no_later_state_is_sent(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rejection HighLevel answers on one lane stops the run: exit 2, no STATE after it."""
+    people = loads.contacts(120, prefix="failing")
+    people[40] = {"email": "broken-at-example.org", "firstName": "Refused"}  # HighLevel: 422
+    msgs: list[dict[str, Any]] = [
+        {"type": "SCHEMA", "stream": "contacts", "schema": ANY_OBJECT, "key_properties": []}
+    ]
+    for position, person in enumerate(people, start=1):
+        msgs.append(record("contacts", person))
+        if position % 10 == 0:
+            msgs.append(state({"position": position}))
+    config = location_config(sandbox, 6, tmp_path, max_concurrency=6, on_record_error="fail")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        run_target(config, msgs)
+    assert stopped.value.code == 2
+    positions = [json.loads(line)["position"] for line in capsys.readouterr().out.splitlines()]
+    assert positions and max(positions) <= 40  # nothing after the rejected record is claimed
+    assert [d["record"] for d in dead_letters(config)] == [people[40]]
+    assert len(store_contacts(sandbox, config["location_id"])) < 119  # the lanes stopped
