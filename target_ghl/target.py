@@ -45,7 +45,8 @@ class IgnoredStreamSink(RecordSink):
         return None  # nothing is written, so the record's shape does not matter
 
     def process_record(self, record: dict, context: dict) -> None:
-        self.session.count(self.stream_name, Outcome.SKIPPED)
+        with self.session.lock:  # the summary is shared with the write lanes
+            self.session.count(self.stream_name, Outcome.SKIPPED)
 
 
 class TargetGHL(DrainOnStateTarget):
