@@ -23,6 +23,8 @@ upsert, then its tasks, notes and tags) run one after another on ONE lane.
   budget stop, an auth error) stops every lane: later commands are dropped, not written,
   and the exception is raised on the reading thread at its next ``submit`` or ``drain``,
   so it ends the run the way it does without lanes (the STATE after it is never sent).
+  A record rejected on the reading thread itself (before any request) first lets the
+  lanes finish what was read before it (``WriteSession.reject``).
 
 ``max_concurrency`` 1 runs every command inline on the reading thread: no threads, the
 sequential behaviour of earlier versions.
@@ -78,6 +80,10 @@ class Lanes:
             lane.join()
         self._key_lane.clear()
         self._raise_stored()
+
+    def on_lane(self) -> bool:
+        """True on a lane thread (False on the reading thread, and always at width 1)."""
+        return threading.current_thread() in self._threads
 
     def stop(self, error: BaseException) -> None:
         """The run is stopping (raised on the reading thread): lanes write nothing more."""

@@ -97,6 +97,11 @@ class WriteSession:
                 f"a '{stream}' record was rejected and on_record_error is 'fail': "
                 f"{rejection.message} (dead letter in {self.dead_letters.path})"
             )
+            if not self.lanes.on_lane():
+                # Rejected before any request, on the reading thread: the records read
+                # before it are written first, as they would be one at a time.
+                with self.lock.released():
+                    self.lanes.drain()
             self.lanes.stop(stopped)  # no lane starts another command
             raise stopped
 
