@@ -3,7 +3,8 @@
 Sinks are separate objects per stream, but a run is one conversation with one location:
 a task must find the contact the contacts sink just wrote, a buffered tag change must be
 sent before a later record for the same contact, and one summary and one dead-letter
-file cover the whole run.
+file cover the whole run. The session also owns the write lanes (``lanes``) and the one
+lock every command holds while it touches any of this (``session_lock``).
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ from typing import Any, Protocol
 from ghl_api.client import GHLClient
 from target_ghl.contact_directory import ContactDirectory
 from target_ghl.id_map import IdMap
+from target_ghl.lanes import Lanes
 from target_ghl.outcomes import DeadLetters, Outcome, Rejection, RunStopped, RunSummary
+from target_ghl.session_lock import SessionLock
+from target_ghl.tag_batches import TagBatches
 from target_ghl.writer import RecordingWriter, Writer
 
 logger = logging.getLogger("target_ghl")
-
-
-class Buffering(Protocol):
-    """A sink that holds records back (to batch them) and can send them on demand."""
-
-    def flush(self) -> None: ...
 
 
 class Waiting(Protocol):
@@ -46,18 +44,21 @@ class WriteSession:
         dead_letters: DeadLetters,
         fail_on_rejection: bool,
         id_map: IdMap,
+        max_concurrency: int = 1,
     ) -> None:
+        self.lock = SessionLock()
         #: Dry run swaps the door, not the logic: everything else runs as in a real run.
-        self.writer = RecordingWriter(client_factory) if dry_run else Writer(client_factory)
+        writer_class = RecordingWriter if dry_run else Writer
+        self.writer = writer_class(client_factory, self.lock)
         self.directory = ContactDirectory(self.writer, id_map, persist=not dry_run)
         self.summary = RunSummary()
         self.dead_letters = dead_letters
         self.fail_on_rejection = fail_on_rejection
-        self._buffers: list[Buffering] = []
+        #: Tag additions and removals of all contacts, sent in bulk (tags records and the
+        #: tags contact records carry).
+        self.tag_batches = TagBatches(self)
+        self.lanes = Lanes(self.lock, max_concurrency)
         self._waiting: list[Waiting] = []
-
-    def register_buffer(self, sink: Buffering) -> None:
-        self._buffers.append(sink)
 
     def register_waiting(self, sink: Waiting) -> None:
         self._waiting.append(sink)
@@ -66,12 +67,6 @@ class WriteSession:
         """A contact now exists here under these keys: apply records that waited for it."""
         for sink in self._waiting:
             sink.contact_arrived(keys)
-
-    def flush(self, *, except_for: object = None) -> None:
-        """Send everything buffered, so what follows is applied after it (record order)."""
-        for sink in self._buffers:
-            if sink is not except_for:
-                sink.flush()
 
     def count(self, stream: str, outcome: Outcome) -> None:
         self.summary.count(stream, outcome)
@@ -98,19 +93,32 @@ class WriteSession:
             rejection.message,
         )
         if self.fail_on_rejection:
-            raise RunStopped(
+            stopped = RunStopped(
                 f"a '{stream}' record was rejected and on_record_error is 'fail': "
                 f"{rejection.message} (dead letter in {self.dead_letters.path})"
             )
+            if not self.lanes.on_lane():
+                # Rejected before any request, on the reading thread: the records read
+                # before it are written first, as they would be one at a time.
+                with self.lock.released():
+                    self.lanes.drain()
+            self.lanes.stop(stopped)  # no lane starts another command
+            raise stopped
 
     def holding(self) -> bool:
         """True while some record still waits for its contact."""
         return any(sink.holding() for sink in self._waiting)
 
     def checkpoint(self, *, final: bool = False) -> None:
-        """Send what is buffered and persist the id map; at the end, reject what still waits."""
-        if final:
-            for sink in self._waiting:
-                sink.release_held()
-        self.flush()
-        self.directory.save()
+        """Wait for every lane, send what is buffered and persist the id map.
+
+        At the end, a record still waiting for its contact is rejected. Called before a
+        STATE is forwarded: when it returns, everything before that STATE is written.
+        """
+        self.lanes.drain()
+        with self.lock:
+            if final:
+                for sink in self._waiting:
+                    sink.release_held()
+            self.tag_batches.flush()
+            self.directory.save()

@@ -19,6 +19,9 @@ from target_ghl.field_mapping import validate_field_map
 ON_RECORD_ERROR = ("continue", "fail")
 UNKNOWN_STREAMS = ("fail", "ignore")
 DEFAULT_DEAD_LETTER_PATH = "target-ghl.dead-letter.jsonl"
+#: Write lanes (requests in flight); from benchmarks/target_load.py at 300 ms latency.
+DEFAULT_MAX_CONCURRENCY = 6
+MAX_CONCURRENCY_LIMIT = 32
 
 TARGET_PROPERTIES = th.PropertiesList(
     *(
@@ -89,6 +92,18 @@ TARGET_PROPERTIES = th.PropertiesList(
         ),
     ),
     th.Property(
+        "max_concurrency",
+        th.IntegerType,
+        default=DEFAULT_MAX_CONCURRENCY,
+        title="Max concurrency",
+        description=(
+            "Requests in flight at once: writes for different contacts run in parallel, "
+            "one contact's in order, STATE after everything before it. 1 writes one record "
+            f"at a time. Default {DEFAULT_MAX_CONCURRENCY} (enough for the 100-per-10-s "
+            "limit at HighLevel's 200-400 ms latency)."
+        ),
+    ),
+    th.Property(
         "strict_fields",
         th.BooleanType,
         default=False,
@@ -115,6 +130,15 @@ def validate_target_config(config: Mapping[str, Any]) -> None:
     for key in ("dry_run", "strict_fields"):
         if not isinstance(config.get(key, False), bool):
             raise ConfigError(key, "must be true or false")
+    concurrency = config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= MAX_CONCURRENCY_LIMIT
+    ):
+        raise ConfigError(
+            "max_concurrency", f"must be a whole number from 1 to {MAX_CONCURRENCY_LIMIT}"
+        )
     validate_field_map(config.get("field_map"))
     for key in ("dead_letter_path", "id_map_path"):
         value = config.get(key)

@@ -2,10 +2,10 @@
 
 STATE handling differs from singer-sdk's default on purpose. The SDK emits STATE only
 when it drains all sinks (every 5 minutes or at the end), which would make a killed run
-replay minutes of writes. Every sink here writes a record before the next is read, so
-draining is cheap: each incoming STATE triggers a drain (``sdk_compat``; the drain first
-sends buffered tag changes and saves the id map), and the STATE is emitted only after
-everything before it is written; while a task or note still waits for its contact,
+replay minutes of writes. Records are handed to write lanes as they are read (``lanes``), so
+draining is cheap: each incoming STATE triggers a drain (``sdk_compat``; the drain waits
+for every lane, sends buffered tag changes and saves the id map), and the STATE is emitted
+only after everything before it is written; while a task or note still waits for its contact,
 STATE waits with it.
 """
 
@@ -25,12 +25,13 @@ from target_ghl.sdk_compat import DrainOnStateTarget
 from target_ghl.session import WriteSession
 from target_ghl.settings import (
     DEFAULT_DEAD_LETTER_PATH,
+    DEFAULT_MAX_CONCURRENCY,
     TARGET_PROPERTIES,
     check_writable_file,
     validate_target_config,
 )
 from target_ghl.sinks import SINKS
-from target_ghl.writer import RecordingWriter
+from target_ghl.writer import RecordingWriter, pooled_http_session
 
 
 class IgnoredStreamSink(RecordSink):
@@ -44,7 +45,8 @@ class IgnoredStreamSink(RecordSink):
         return None  # nothing is written, so the record's shape does not matter
 
     def process_record(self, record: dict, context: dict) -> None:
-        self.session.count(self.stream_name, Outcome.SKIPPED)
+        with self.session.lock:  # the summary is shared with the write lanes
+            self.session.count(self.stream_name, Outcome.SKIPPED)
 
 
 class TargetGHL(DrainOnStateTarget):
@@ -68,14 +70,21 @@ class TargetGHL(DrainOnStateTarget):
                 check_writable_file("id_map_path", id_map.path)
         except ConfigError as exc:
             raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
-        # Records of one contact must be applied in order across streams.
+        # singer-sdk's sink parallelism stays off: records of one contact must be applied
+        # in order across streams; the session's write lanes run contacts in parallel.
         self.max_parallelism = 1
+        lanes = int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
         self.session = WriteSession(
-            lambda: build_client(self.config, user_agent=f"target-ghl/{self.plugin_version}"),
+            lambda: build_client(
+                self.config,
+                user_agent=f"target-ghl/{self.plugin_version}",
+                session=pooled_http_session(lanes),
+            ),
             dry_run=bool(self.config.get("dry_run", False)),
             dead_letters=dead_letters,
             fail_on_rejection=self.config.get("on_record_error") == "fail",
             id_map=id_map,
+            max_concurrency=lanes,
         )
 
     @property
@@ -114,6 +123,7 @@ class TargetGHL(DrainOnStateTarget):
 
     def process_endofpipe(self) -> None:
         super().process_endofpipe()
+        self.session.lanes.close()
         self._log_outcome()
 
     def _log_outcome(self) -> None:

@@ -20,17 +20,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import requests
+from requests.adapters import HTTPAdapter
+
 from ghl_api.client import GHLClient
 from ghl_api.errors import RequestRejected
 from target_ghl.outcomes import Rejection
+from target_ghl.session_lock import SessionLock
 
 logger = logging.getLogger("target_ghl.writer")
 
 
+def pooled_http_session(connections: int) -> requests.Session:
+    """A session whose pool keeps ``connections`` open: one per write lane, none re-dialled."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(connections, 10))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 class Writer:
-    def __init__(self, client_factory: Callable[[], GHLClient]) -> None:
+    def __init__(
+        self, client_factory: Callable[[], GHLClient], lock: SessionLock | None = None
+    ) -> None:
         self._client_factory = client_factory
         self._client: GHLClient | None = None
+        #: Let go of while a request is in flight, so other write lanes run meanwhile.
+        self.lock = lock or SessionLock()
 
     @property
     def client(self) -> GHLClient:
@@ -51,7 +68,9 @@ class Writer:
         json_body: Any = None,
     ) -> dict[str, Any]:
         """A call that changes nothing (GET, or POST search): retried freely."""
-        response = self.client.request(method, path, params=params, json=json_body, idempotent=True)
+        client = self.client
+        with self.lock.released():
+            response = client.request(method, path, params=params, json=json_body, idempotent=True)
         return response.json()
 
     def write(self, method: str, path: str, json_body: Any = None) -> dict[str, Any]:
@@ -59,8 +78,10 @@ class Writer:
 
         ``OutcomeUnknown`` propagates: only the caller knows how to look the record up.
         """
+        client = self.client
         try:
-            response = self.client.request(method, path, json=json_body)
+            with self.lock.released():
+                response = client.request(method, path, json=json_body)
         except RequestRejected as exc:
             raise Rejection.refused(exc) from None
         return response.json() if response.content else {}
@@ -78,8 +99,10 @@ class RecordedWrite:
 class RecordingWriter(Writer):
     """Dry run: reads pass through, writes are recorded and answered locally."""
 
-    def __init__(self, client_factory: Callable[[], GHLClient]) -> None:
-        super().__init__(client_factory)
+    def __init__(
+        self, client_factory: Callable[[], GHLClient], lock: SessionLock | None = None
+    ) -> None:
+        super().__init__(client_factory, lock)
         self.recorded: list[RecordedWrite] = []
         #: Ids this recorder handed out; HighLevel has never heard of them.
         self._minted: set[str] = set()

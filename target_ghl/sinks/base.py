@@ -7,8 +7,10 @@ requests; a bad field is a ``Rejection``), write it (``write``, which returns th
 then count the outcome or dead-letter the record. A sink that may keep a rejected
 command back instead (a task waiting for its contact) says so in ``hold``.
 
-``RecordSink`` because each record must be written before the next is read: that is
-what keeps records of one contact in order and lets STATE follow its records exactly.
+Checking and parsing happen on the reading thread; the write goes to the contact's lane
+(``target_ghl.lanes``, keyed by ``lane_keys``), so writes of different contacts overlap
+and one contact's run in order. ``RecordSink`` still: a record is handed on as soon as it
+is read, and STATE waits for the lanes to drain (``WriteSession.checkpoint``).
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ class GHLSink(RecordSink, Generic[C]):
         return True
 
     def preprocess_record(self, record: dict, context: dict) -> dict:
-        kept = self.checks.fields(without_bookkeeping(record), self.session)
+        with self.session.lock:  # the field notes are shared with the lanes' counting
+            kept = self.checks.fields(without_bookkeeping(record), self.session)
         # A record without its key properties is dead-lettered by ``process_record``;
         # filling them in here keeps singer-sdk's check from stopping the run first.
         return self.checks.key_properties(kept, self.key_properties)
@@ -78,18 +81,23 @@ class GHLSink(RecordSink, Generic[C]):
 
     # -- the template ----------------------------------------------------------------------
     def process_record(self, record: dict, context: dict) -> None:
-        self.session.flush(except_for=self)  # buffered changes of other streams land first
+        with self.session.lock:
+            command = self._checked_command(record)
+        if command is not None:
+            self.session.lanes.submit(self.lane_keys(command), lambda: self.execute(command))
+
+    def _checked_command(self, record: dict) -> C | None:
+        """The record as a command, or None once it is dead-lettered (no request sent)."""
         problem = self.checks.take_problem()
         if problem is not None:
             rejection, received = problem
             self.session.reject(self.stream_name, received or record, rejection)
-            return
+            return None
         try:
-            command = self.parse(record)
+            return self.parse(record)
         except Rejection as rejection:
             self.session.reject(self.stream_name, record, rejection)
-            return
-        self.execute(command)
+            return None
 
     def execute(self, command: C, *, final: bool = False) -> None:
         """Write one command and record what happened to it.
@@ -110,6 +118,10 @@ class GHLSink(RecordSink, Generic[C]):
     @abstractmethod
     def parse(self, record: dict[str, Any]) -> C:
         """The record as a command; ``Rejection`` naming the first bad field."""
+
+    @abstractmethod
+    def lane_keys(self, command: C) -> frozenset[str]:
+        """The keys of the contact the command writes to (its lane: ``target_ghl.lanes``)."""
 
     @abstractmethod
     def write(self, command: C) -> Outcome | None:

@@ -14,8 +14,9 @@ Matching, in order:
    second source contact with the email/phone of one already copied in this run is
    dead-lettered, not merged into it.
 
-Tags are sent through ``POST /contacts/{id}/tags`` and only the ones the contact lacks,
-because ``tags`` in an upsert or PUT body replace all of a contact's tags.
+Tags are added afterwards, only the ones the contact lacks, because ``tags`` in an upsert
+or PUT body replace all of a contact's tags. They join the session's tag batches
+(``target_ghl.tag_batches``): contacts needing the same tags share one bulk request.
 
 An upsert whose outcome is unknown (timeout or 5xx after sending) is reconciled by
 looking the contact up by email/phone: found → the fields are PUT to it (idempotent);
@@ -32,6 +33,7 @@ from target_ghl.commands import ContactWrite, parse_contact
 from target_ghl.contact_directory import contact_keys
 from target_ghl.outcomes import Outcome, Rejection
 from target_ghl.sinks.base import GHLSink
+from target_ghl.tag_batches import TagMember
 
 
 def _not_found(rejection: Rejection) -> bool:
@@ -41,6 +43,9 @@ def _not_found(rejection: Rejection) -> bool:
 class ContactsSink(GHLSink[ContactWrite]):
     def parse(self, record: dict[str, Any]) -> ContactWrite:
         return parse_contact(record, self.writer.location_id)
+
+    def lane_keys(self, command: ContactWrite) -> frozenset[str]:
+        return contact_keys(command.source_id, command.email, command.phone)
 
     def write(self, command: ContactWrite) -> Outcome:
         if command.deleted:
@@ -78,7 +83,7 @@ class ContactsSink(GHLSink[ContactWrite]):
         self.session.directory.remember(
             contact_id, source_id=command.source_id, email=command.email, phone=command.phone
         )
-        self._add_missing_tags(contact_id, contact, command.tags)
+        self._add_missing_tags(contact_id, contact, command)
         self.session.contact_written(contact_keys(command.source_id, command.email, command.phone))
         return Outcome.CREATED if created else Outcome.UPDATED
 
@@ -103,7 +108,7 @@ class ContactsSink(GHLSink[ContactWrite]):
         if changes:
             self.writer.write("PUT", f"/contacts/{contact_id}", changes)
             self._sent_custom_fields(contact_id, command)
-        added = self._add_missing_tags(contact_id, current, command.tags)
+        added = self._add_missing_tags(contact_id, current, command)
         self.session.directory.remember(
             contact_id, source_id=command.source_id, email=command.email, phone=command.phone
         )
@@ -149,19 +154,20 @@ class ContactsSink(GHLSink[ContactWrite]):
         result = self.writer.write("POST", "/contacts/upsert", body)
         return result["contact"], bool(result.get("new"))
 
-    def _add_missing_tags(self, contact_id: str, contact: dict[str, Any], tags: list[str]) -> bool:
-        """Add the tags the contact lacks; True if any was missing."""
+    def _add_missing_tags(
+        self, contact_id: str, contact: dict[str, Any], command: ContactWrite
+    ) -> bool:
+        """Queue the tags the contact lacks for a bulk add; True if any was missing.
+
+        An unknown bulk outcome or a contact the bulk call failed is settled per contact
+        (``tag_batches``); a rejection there dead-letters this record.
+        """
         have = {t.lower() for t in contact.get("tags") or [] if isinstance(t, str)}
-        missing = [tag for tag in tags if tag not in have]
+        missing = [tag for tag in command.tags if tag not in have]
         if not missing:
             return False
-        path = f"/contacts/{contact_id}/tags"
-        try:
-            self.writer.write("POST", path, {"tags": missing})
-        except OutcomeUnknown:
-            # Adding a tag twice is a no-op, but look first anyway: only what is missing.
-            current = self.writer.read("GET", f"/contacts/{contact_id}")["contact"]
-            self._add_missing_tags(contact_id, current, missing)
+        member = TagMember(self.stream_name, command.record, counted=False)
+        self.session.tag_batches.add(contact_id, "add", missing, member)
         return True
 
     def _delete(self, command: ContactWrite) -> Outcome:
@@ -169,6 +175,7 @@ class ContactsSink(GHLSink[ContactWrite]):
         contact_id = directory.resolve(command.source_id, command.email, command.phone)
         if contact_id is None:
             return Outcome.UNCHANGED  # nothing to delete: already gone, or never copied here
+        self.session.tag_batches.settle(contact_id)  # its earlier tag changes land first
         try:
             self.writer.write("DELETE", f"/contacts/{contact_id}")
         except Rejection as rejection:

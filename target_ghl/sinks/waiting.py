@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from target_ghl.commands import Command, ContactRef
+from target_ghl.commands import ChildWrite, ContactRef, TagChange
 from target_ghl.outcomes import Rejection
 from target_ghl.sinks.base import GHLSink
 
-C = TypeVar("C", bound=Command)
+C = TypeVar("C", bound=ChildWrite | TagChange)
 
 
 class ContactUnknown(Rejection):
@@ -34,6 +34,9 @@ class WaitsForContact(GHLSink[C], Generic[C]):
         #: Commands waiting for their contact, with the keys that name it.
         self._held: list[tuple[frozenset[str], C]] = []
         self.session.register_waiting(self)
+
+    def lane_keys(self, command: C) -> frozenset[str]:
+        return command.contact.keys()
 
     def contact_of(self, ref: ContactRef) -> str:
         """This location's id for the command's contact; ``ContactUnknown`` if none yet."""
