@@ -44,6 +44,10 @@ class FaultLedger:
     runs: int = 0
     #: The token stores the suite used: the files beside them are scanned, they are not.
     stores: set[Path] = field(default_factory=set)
+    #: Every test's ``tmp_path``: dead letters, id maps, lock files, anything a run left.
+    scanned: set[Path] = field(default_factory=set)
+    #: Files that hold secrets by design (configs a test wrote): not scanned.
+    holders: set[Path] = field(default_factory=set)
 
     def record_sandbox(self, sandbox: SandboxServer) -> None:
         tokens = sandbox.runtime.tokens
@@ -62,6 +66,30 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> FaultLedger:
     if _LEDGER is None:
         _LEDGER = FaultLedger(tmp_path_factory.mktemp("fault-artifacts"))
     return _LEDGER
+
+
+def holds_secrets(path: Path) -> Path:
+    """Name a file a test writes secrets into on purpose (a config), so the scan skips it."""
+    if _LEDGER is not None:
+        _LEDGER.holders.add(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _scan_what_the_test_wrote(
+    request: pytest.FixtureRequest, ledger: FaultLedger, tmp_path: Path
+) -> Iterator[None]:
+    """Every fault test's files go to the secret scan, and its sandbox's tokens to the
+    secrets, whichever sandbox fixture it used (``fault_sandbox`` or the target's)."""
+    sandboxes = [
+        request.getfixturevalue(name)
+        for name in ("fault_sandbox", "sandbox")
+        if name in request.fixturenames
+    ]
+    yield
+    ledger.scanned.add(tmp_path)
+    for sandbox in sandboxes:
+        ledger.record_sandbox(sandbox)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -37,6 +37,7 @@ from tests.faults.conftest import (
     REPO,
     assert_nothing_lost_or_doubled,
     contact_ids,
+    holds_secrets,
     oauth_config,
     run_tap,
 )
@@ -86,7 +87,7 @@ def test_kill_9_during_token_refreshes_never_breaks_the_chain_silently(
     admin = Admin(fault_sandbox.url)
     store = tmp_path / "store" / "tokens.json"
     config = oauth_config(fault_sandbox, store, admin.post("refresh-tokens", {})["refresh_token"])
-    config_path = tmp_path / "config.json"
+    config_path = holds_secrets(tmp_path / "config.json")
     config_path.write_text(json.dumps(config))
     client_id = config["client_id"]
     rng = random.Random(SEED)
