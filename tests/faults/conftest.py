@@ -44,6 +44,10 @@ class FaultLedger:
     runs: int = 0
     #: The token stores the suite used: the files beside them are scanned, they are not.
     stores: set[Path] = field(default_factory=set)
+    #: Every test's ``tmp_path``: dead letters, id maps, lock files, anything a run left.
+    scanned: set[Path] = field(default_factory=set)
+    #: Files that hold secrets by design (configs a test wrote): not scanned.
+    holders: set[Path] = field(default_factory=set)
 
     def record_sandbox(self, sandbox: SandboxServer) -> None:
         tokens = sandbox.runtime.tokens
@@ -62,6 +66,30 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> FaultLedger:
     if _LEDGER is None:
         _LEDGER = FaultLedger(tmp_path_factory.mktemp("fault-artifacts"))
     return _LEDGER
+
+
+def holds_secrets(path: Path) -> Path:
+    """Name a file a test writes secrets into on purpose (a config), so the scan skips it."""
+    if _LEDGER is not None:
+        _LEDGER.holders.add(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _scan_what_the_test_wrote(
+    request: pytest.FixtureRequest, ledger: FaultLedger, tmp_path: Path
+) -> Iterator[None]:
+    """Every fault test's files go to the secret scan, and its sandbox's tokens to the
+    secrets, whichever sandbox fixture it used (``fault_sandbox`` or the target's)."""
+    sandboxes = [
+        request.getfixturevalue(name)
+        for name in ("fault_sandbox", "sandbox")
+        if name in request.fixturenames
+    ]
+    yield
+    ledger.scanned.add(tmp_path)
+    for sandbox in sandboxes:
+        ledger.record_sandbox(sandbox)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -270,3 +298,79 @@ class ScriptedProxy:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+TARGET = str(Path(sys.executable).with_name("target-ghl"))
+
+
+@dataclass
+class TargetResult:
+    returncode: int
+    stderr: str
+    #: The STATE values the target emitted, in order: what an orchestrator would keep.
+    states: list[Any]
+    dead_letters: list[dict[str, Any]]
+
+    @property
+    def last_line(self) -> str:
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+def target_config(sandbox: SandboxServer, **extra: Any) -> dict[str, Any]:
+    """Target settings writing into the sandbox's extra location (it starts empty)."""
+    location = sandbox.credentials["locations"][1]
+    return {
+        "api_url": sandbox.url,
+        "location_id": location["location_id"],
+        "access_token": location["access_token"],
+        **extra,
+    }
+
+
+def run_target_cli(
+    ledger: FaultLedger, config: dict[str, Any], messages: list[dict], *, name: str
+) -> TargetResult:
+    """target-ghl as a subprocess; its STATE output, log, dead letters and id map are kept
+    in the ledger (scanned for secrets), its config beside the tap's (not scanned)."""
+    folder = ledger.artifacts / f"{ledger.runs:03d}-{name}"
+    ledger.runs += 1
+    folder.mkdir(parents=True)
+    inputs = folder.parent.parent / "inputs" / folder.name
+    inputs.mkdir(parents=True)
+    config = {
+        "dead_letter_path": str(folder / "dead-letters.jsonl"),
+        "id_map_path": str(folder / "id-map.json"),
+        **config,
+    }
+    (inputs / "config.json").write_text(json.dumps(config))
+    (folder / "input.jsonl").write_text("".join(json.dumps(m) + "\n" for m in messages))
+    with (folder / "input.jsonl").open() as stdin:
+        done = subprocess.run(
+            [TARGET, "--config", str(inputs / "config.json")],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+            env=dict(os.environ),
+        )
+    (folder / "state-out.jsonl").write_text(done.stdout)
+    (folder / "stderr.log").write_text(done.stderr)
+    states = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    letters_file = Path(config["dead_letter_path"])
+    letters = (
+        [json.loads(line) for line in letters_file.read_text().splitlines()]
+        if letters_file.exists()
+        else []
+    )
+    return TargetResult(done.returncode, done.stderr, states, letters)
+
+
+def location_emails(sandbox: SandboxServer, location_id: str, prefix: str) -> list[str]:
+    """Every stored contact email starting with ``prefix``, with repeats: 0 lost, 0 doubled."""
+    with sandbox.state.lock:
+        contacts = list(sandbox.state.locations[location_id].contacts.values())
+    return sorted(
+        c.fields["email"] for c in contacts if (c.fields.get("email") or "").startswith(prefix)
+    )

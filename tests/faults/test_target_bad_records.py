@@ -18,6 +18,7 @@ import pytest
 
 from ghl_sandbox.server import SandboxServer
 from tests.conftest import Admin
+from tests.faults.conftest import holds_secrets
 from tests.target.conftest import (
     dead_letters,
     location_config,
@@ -210,7 +211,7 @@ def test_a_create_answered_without_its_note_is_dead_lettered_not_a_traceback(
 
 
 def run_cli(config: dict[str, Any], tmp_path: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    path = tmp_path / "target.json"
+    path = holds_secrets(tmp_path / "target.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config))
     command = [str(Path(sys.executable).parent / "target-ghl"), "--config", str(path)]
