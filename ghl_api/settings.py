@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ghl_api import DEFAULT_API_URL
+from ghl_api.agency import AgencyInstall
 from ghl_api.auth import OAuthRefreshAuth, StaticTokenAuth
 from ghl_api.client import GHLClient
 from ghl_api.errors import ConfigError
@@ -234,4 +235,18 @@ def build_client(config: Mapping[str, Any], *, user_agent: str, **client_kwargs:
         pacer=pacer,
         user_agent=_text(config, "user_agent") or user_agent,
         **client_kwargs,
+    )
+
+
+def build_agency_install(config: Mapping[str, Any], **kwargs: Any) -> AgencyInstall:
+    """The Company install of an agency config (its refresh chain in `token_store_path`)."""
+    return AgencyInstall.from_refresh_chain(
+        api_url=_text(config, "api_url") or DEFAULT_API_URL,
+        client_id=_text(config, "client_id") or "",
+        client_secret=_text(config, "client_secret") or "",
+        refresh_token=_text(config, "refresh_token"),
+        token_store_path=_text(config, "token_store_path") or "",
+        company_id=_text(config, "company_id") or "",
+        app_id=_text(config, "app_id") or "",
+        **kwargs,
     )

@@ -36,10 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ghl_api import DEFAULT_API_URL
 from ghl_api.agency import AgencyInstall
 from ghl_api.errors import GHLError
-from ghl_api.settings import AGENCY_KEYS, OAUTH_KEYS, is_agency_config
+from ghl_api.settings import AGENCY_KEYS, OAUTH_KEYS, build_agency_install, is_agency_config
 from tap_ghl.agency_output import MergedOutput
 from tap_ghl.agency_settings import DEFAULT_MAX_PARALLEL_LOCATIONS
 
@@ -100,15 +99,7 @@ def location_jobs(config: Mapping[str, Any]) -> tuple[list[LocationJob], AgencyI
                 f"`location_ids` names {', '.join(missing)}, which `location_tokens` lacks"
             )
         return [LocationJob(i, "", lambda i=i: tokens[i]) for i in ids], None
-    install = AgencyInstall.from_refresh_chain(
-        api_url=config.get("api_url") or DEFAULT_API_URL,
-        client_id=config["client_id"],
-        client_secret=config["client_secret"],
-        refresh_token=config.get("refresh_token"),
-        token_store_path=config["token_store_path"],
-        company_id=config["company_id"],
-        app_id=config["app_id"],
-    )
+    install = build_agency_install(config)
     installed = install.installed_locations(wanted)
     jobs = [
         LocationJob(loc.location_id, loc.name, lambda i=loc.location_id: install.location_token(i))

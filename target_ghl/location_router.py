@@ -29,10 +29,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from ghl_api import DEFAULT_API_URL
 from ghl_api.agency import AgencyInstall
 from ghl_api.errors import ConfigError, GHLError
-from ghl_api.settings import AGENCY_KEYS, OAUTH_KEYS, validate_connection
+from ghl_api.settings import AGENCY_KEYS, OAUTH_KEYS, build_agency_install, validate_connection
 from target_ghl.outcomes import DeadLetters, Rejection
 
 logger = logging.getLogger("target-ghl.router")
@@ -58,15 +57,7 @@ class LocationRouter:
         self.tokens = {p["location_id"]: p["token"] for p in config.get("location_tokens") or []}
         self.install: AgencyInstall | None = None
         if not self.tokens:
-            self.install = AgencyInstall.from_refresh_chain(
-                api_url=config.get("api_url") or DEFAULT_API_URL,
-                client_id=config["client_id"],
-                client_secret=config["client_secret"],
-                refresh_token=config.get("refresh_token"),
-                token_store_path=config["token_store_path"],
-                company_id=config["company_id"],
-                app_id=config["app_id"],
-            )
+            self.install = build_agency_install(config)
         self.dead_letters = DeadLetters(
             config.get("dead_letter_path") or "target-ghl.dead-letter.jsonl"
         )
