@@ -164,6 +164,9 @@ class Coordinator:
             args = self._write_inputs(job, token, location_dir)
             code = self._run_child(job.location_id, args)
             return LocationResult(job.location_id, job.name, code, time.monotonic() - started)
+        except (OSError, ValueError) as exc:  # a broken pipe, an unreadable line: this one only
+            detail = f"{type(exc).__name__}: {exc}"
+            return LocationResult(job.location_id, job.name, 1, time.monotonic() - started, detail)
         finally:
             shutil.rmtree(location_dir, ignore_errors=True)
 
