@@ -162,7 +162,7 @@ class Coordinator:
                     job.location_id, job.name, exc.exit_code, time.monotonic() - started, str(exc)
                 )
             args = self._write_inputs(job, token, location_dir)
-            code = self._run_child(job.location_id, args)
+            code = self._run_child(job.location_id, args, location_dir)
             return LocationResult(job.location_id, job.name, code, time.monotonic() - started)
         except (OSError, ValueError) as exc:  # a broken pipe, an unreadable line: this one only
             detail = f"{type(exc).__name__}: {exc}"
@@ -183,7 +183,7 @@ class Coordinator:
             args += ["--catalog", str(location_dir / "catalog.json")]
         return args
 
-    def _run_child(self, location_id: str, args: list[str]) -> int:
+    def _run_child(self, location_id: str, args: list[str], inputs: Path) -> int:
         process = subprocess.Popen(
             [*self.child_command, *args],
             stdout=subprocess.PIPE,
@@ -198,6 +198,11 @@ class Coordinator:
         relay.start()
         try:
             for line in process.stdout:
+                if inputs.exists():
+                    # The child has read its inputs before its first message: the token's
+                    # file goes now, not only at the end (a kill -9 of the coordinator
+                    # leaves none behind once every child has started).
+                    shutil.rmtree(inputs, ignore_errors=True)
                 self.output.handle(location_id, line)
         finally:
             code = process.wait()

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,6 +170,7 @@ def test_kill_9_of_the_coordinator_then_resume_loses_nothing_in_any_location(
 ) -> None:
     config = company_config(agency, tmp_path, max_parallel_locations=2)
     args = write_inputs(tmp_path, config, ("contacts", "notes"))
+    started = time.time()
     process = subprocess.Popen(
         [*TAP, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -183,6 +185,14 @@ def test_kill_9_of_the_coordinator_then_resume_loses_nothing_in_any_location(
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     killed = parse("".join(first))
+    # A location that had started (sent a message) left no token file behind the kill -9.
+    talked = {r["locationId"] for records in killed.records.values() for r in records}
+    leftovers = [
+        p
+        for p in Path(tempfile.gettempdir()).glob("tap-ghl-agency-*/*/config.json")
+        if p.stat().st_mtime >= started
+    ]
+    assert talked and not [p for p in leftovers if p.parent.name in talked], leftovers
     assert killed.states, "the kill came before any STATE: raise the record threshold"
     resumed = run_tap(args, killed.final_state, tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
