@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ghl_api import DEFAULT_API_URL
+from ghl_api.agency import AgencyInstall
 from ghl_api.auth import OAuthRefreshAuth, StaticTokenAuth
 from ghl_api.client import GHLClient
 from ghl_api.errors import ConfigError
@@ -43,8 +44,8 @@ def _string(
 CONNECTION_PROPERTIES: dict[str, dict[str, Any]] = {
     "location_id": _string(
         "Location ID",
-        "The HighLevel sub-account (location) to read from or write to.",
-        required=True,
+        "The HighLevel sub-account (location) to read from or write to. Leave it out with an "
+        "agency (Company) install or `location_tokens`: then every installed location is read.",
     ),
     "access_token": _string(
         "Access token",
@@ -81,7 +82,10 @@ CONNECTION_PROPERTIES: dict[str, dict[str, Any]] = {
     ),
     "user_agent": _string("User agent", "User-Agent header sent with every request."),
 }
-CONNECTION_REQUIRED = ("location_id",)
+#: None: ``location_id`` is required unless the config is an agency one (checked below).
+CONNECTION_REQUIRED: tuple[str, ...] = ()
+#: Keys that make a config without ``location_id`` an agency run (``tap_ghl.agency``).
+AGENCY_KEYS = ("company_id", "app_id", "location_ids", "max_parallel_locations", "location_tokens")
 
 
 def connection_settings() -> list[tuple[str, dict[str, Any], bool]]:
@@ -104,11 +108,71 @@ def _text(config: Mapping[str, Any], key: str) -> str | None:
     return value.strip()
 
 
+def is_agency_config(config: Mapping[str, Any]) -> bool:
+    """No ``location_id`` but a Company install (``company_id``) or ``location_tokens``:
+    a run over many locations, which tap-ghl hands to its coordinator."""
+    if config.get("location_id"):
+        return False
+    return bool(config.get("company_id") or config.get("location_tokens"))
+
+
+def validate_agency(config: Mapping[str, Any]) -> None:
+    """The agency keys: a Company install (OAuth keys, ``company_id``, ``app_id``) or
+    Private Integration Tokens per location (``location_tokens``), not both."""
+    pairs = config.get("location_tokens")
+    company = _text(config, "company_id")
+    if pairs:
+        if company or config.get("refresh_token"):
+            raise ConfigError(
+                "location_tokens", "is set together with a Company install; use one of them"
+            )
+        if not isinstance(pairs, list) or not all(
+            isinstance(pair, Mapping)
+            and isinstance(pair.get("location_id"), str)
+            and pair.get("location_id")
+            and isinstance(pair.get("token"), str)
+            and pair.get("token")
+            for pair in pairs
+        ):
+            raise ConfigError("location_tokens", "must be a list of {location_id, token} objects")
+    else:
+        if not _text(config, "app_id"):
+            raise ConfigError(
+                "app_id",
+                "is required with `company_id`: installed locations are listed per app "
+                "(the part of the client id before the dash)",
+            )
+        if _text(config, "access_token"):
+            raise ConfigError(
+                "access_token",
+                "cannot read many locations: set `location_id`, or use `location_tokens` "
+                "(one Private Integration Token per location)",
+            )
+    wanted = config.get("location_ids")
+    if wanted is not None and not (
+        isinstance(wanted, list) and all(isinstance(i, str) and i for i in wanted)
+    ):
+        raise ConfigError("location_ids", "must be a list of location ids")
+    parallel = config.get("max_parallel_locations")
+    if parallel is not None and (
+        isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1
+    ):
+        raise ConfigError("max_parallel_locations", "must be a whole number of at least 1")
+
+
 def validate_connection(config: Mapping[str, Any]) -> None:
     """Raise ``ConfigError`` naming the first connection key that is missing or wrong."""
     location = _text(config, "location_id")
     if not location:
-        raise ConfigError("location_id", "is required: the sub-account (location) ID")
+        if not is_agency_config(config):
+            raise ConfigError(
+                "location_id",
+                "is required: the sub-account (location) ID (or, for every location of an "
+                "agency, `company_id` and `app_id` with a Company install, or `location_tokens`)",
+            )
+        validate_agency(config)
+        if config.get("location_tokens"):
+            return
     api_url = _text(config, "api_url") or DEFAULT_API_URL
     parts = urlsplit(api_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -171,4 +235,18 @@ def build_client(config: Mapping[str, Any], *, user_agent: str, **client_kwargs:
         pacer=pacer,
         user_agent=_text(config, "user_agent") or user_agent,
         **client_kwargs,
+    )
+
+
+def build_agency_install(config: Mapping[str, Any], **kwargs: Any) -> AgencyInstall:
+    """The Company install of an agency config (its refresh chain in `token_store_path`)."""
+    return AgencyInstall.from_refresh_chain(
+        api_url=_text(config, "api_url") or DEFAULT_API_URL,
+        client_id=_text(config, "client_id") or "",
+        client_secret=_text(config, "client_secret") or "",
+        refresh_token=_text(config, "refresh_token"),
+        token_store_path=_text(config, "token_store_path") or "",
+        company_id=_text(config, "company_id") or "",
+        app_id=_text(config, "app_id") or "",
+        **kwargs,
     )

@@ -11,6 +11,8 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from ghl_api.errors import ConfigError, DailyLimitExhausted
 from ghl_api.settings import build_client, connection_settings, validate_connection
+from tap_ghl.agency import invoke_if_agency
+from tap_ghl.agency_settings import AGENCY_SETTINGS
 from tap_ghl.sdk_compat import StopsOnDailyLimit
 from tap_ghl.session import FullPassPolicy, ReadSession
 from tap_ghl.singer_writer import OneSchemaPerStreamWriter
@@ -23,6 +25,7 @@ TAP_PROPERTIES = th.PropertiesList(
         th.Property(key, th.CustomType(schema), required=required)
         for key, schema, required in connection_settings()
     ),
+    *AGENCY_SETTINGS,
     th.Property(
         "start_date",
         th.DateTimeType,
@@ -125,6 +128,16 @@ class TapGHL(StopsOnDailyLimit):
             validate_connection(self.config)
         except ConfigError as exc:
             raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
+
+    @classmethod
+    def invoke(
+        cls, *, config: Any = None, state: Any = None, catalog: Any = None, **kw: Any
+    ) -> None:
+        # A config without `location_id` but with a Company install or `location_tokens`
+        # runs one tap per location (tap_ghl.agency); everything else runs as one location.
+        if not kw.get("about") and invoke_if_agency(cls, config, state, catalog):
+            return
+        super().invoke(config=config, state=state, catalog=catalog, **kw)
 
     @cached_property
     def read_session(self) -> ReadSession:

@@ -20,6 +20,7 @@ from singer_sdk.sinks import RecordSink, Sink
 from ghl_api.errors import ConfigError, GHLError
 from ghl_api.settings import build_client
 from target_ghl.id_map import IdMap
+from target_ghl.location_router import invoke_if_routing
 from target_ghl.outcomes import DeadLetters, Outcome, RunStopped
 from target_ghl.sdk_compat import DrainOnStateTarget
 from target_ghl.session import WriteSession
@@ -86,6 +87,13 @@ class TargetGHL(DrainOnStateTarget):
             id_map=id_map,
             max_concurrency=lanes,
         )
+
+    @classmethod
+    def invoke(cls, *, config: Any = None, file_input: Any = None, **kw: Any) -> None:
+        # No location_id but agency credentials: each record goes to its own location.
+        if not kw.get("about") and invoke_if_routing(cls, config, file_input):
+            return
+        super().invoke(config=config, file_input=file_input, **kw)
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:

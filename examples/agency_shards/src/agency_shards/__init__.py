@@ -1,0 +1,1 @@
+"""Shard an agency's locations across Meltano jobs (see README.md)."""

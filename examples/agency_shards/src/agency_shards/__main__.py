@@ -1,0 +1,3 @@
+from agency_shards.run import main
+
+raise SystemExit(main())
