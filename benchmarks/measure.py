@@ -3,6 +3,7 @@ the request figures read from the sandbox, and the printed table."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -48,3 +49,20 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
     print(" | ".join(keys))
     for row in rows:
         print(" | ".join(str(row[k]) for k in keys))
+
+
+def write_tap_config(sandbox: Any, work: Path, settings: dict[str, Any]) -> Path:
+    """``work/config.json``: the sandbox's URL, location and token, plus ``settings``."""
+    creds = sandbox.credentials
+    config_path = work / "config.json"
+    config_path.write_text(
+        json.dumps(
+            {
+                "api_url": sandbox.url,
+                "location_id": creds["location_id"],
+                "access_token": creds["access_token"],
+                **settings,
+            }
+        )
+    )
+    return config_path

@@ -11,6 +11,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from ghl_api.errors import ConfigError, DailyLimitExhausted
 from ghl_api.settings import build_client, connection_settings, validate_connection
+from tap_ghl.prefetch import THROUGHPUT_SETTINGS
 from tap_ghl.sdk_compat import StopsOnDailyLimit
 from tap_ghl.session import FullPassPolicy, ReadSession
 from tap_ghl.singer_writer import OneSchemaPerStreamWriter
@@ -98,6 +99,7 @@ TAP_PROPERTIES = th.PropertiesList(
         ),
     ),
     *LOCATION_WIDE_SETTINGS,
+    *THROUGHPUT_SETTINGS,
     th.Property(
         "strict_scopes",
         th.BooleanType,
