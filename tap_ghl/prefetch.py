@@ -78,6 +78,9 @@ def pool_for(owner: Any, workers: int) -> ThreadPoolExecutor | None:
 class Lookahead(Generic[Result]):
     """One sequence of keyed jobs, at most ``ahead`` sent before they are taken, in order.
 
+    ``ahead`` counts jobs sent and not yet taken, besides the one being awaited; the pool
+    (``max_concurrency`` workers) bounds how many of them are in flight at once.
+
     Used from the main thread only; the jobs run on the pool. A job's exception is
     raised by ``take`` of its key, on the main thread, exactly as if ``take`` had run it.
     """
