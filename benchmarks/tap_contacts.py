@@ -28,7 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import print_table, request_figures, run_measured  # noqa: E402
+from benchmarks.measure import print_table, request_figures, run_measured, write_tap_config  # noqa: E402
 from ghl_sandbox.config import SandboxConfig  # noqa: E402
 from ghl_sandbox.server import SandboxServer  # noqa: E402
 
@@ -137,15 +137,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
     ):
         work = Path(tmp)
-        creds = sandbox.credentials
-        tap_config = {
-            "api_url": sandbox.url,
-            "location_id": creds["location_id"],
-            "access_token": creds["access_token"],
-            **settings,
-        }
-        config_path = work / "config.json"
-        config_path.write_text(json.dumps(tap_config))
+        config_path = write_tap_config(sandbox, work, settings)
         catalog_path = work / "catalog.json"
         write_catalog(config_path, args.streams.split(","), catalog_path)
         ceiling = config.rate_limit_max / (config.rate_limit_interval_ms / 1000)

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import print_table  # noqa: E402
+from benchmarks.measure import print_table, write_tap_config  # noqa: E402
 from benchmarks.tap_contacts import write_catalog  # noqa: E402
 from ghl_sandbox.config import SandboxConfig  # noqa: E402
 from ghl_sandbox.server import SandboxServer  # noqa: E402
@@ -67,16 +67,7 @@ def measure(contacts: int, rounds: int, work: Path) -> tuple[list[float], list[f
     config = SandboxConfig(seed=42, contacts=contacts, latency_ms=0, rate_limit_max=10**9)
     with SandboxServer(config, host="127.0.0.1", port=0) as sandbox:
         creds = sandbox.credentials
-        config_path = work / "config.json"
-        config_path.write_text(
-            json.dumps(
-                {
-                    "api_url": sandbox.url,
-                    "location_id": creds["location_id"],
-                    "access_token": creds["access_token"],
-                }
-            )
-        )
+        config_path = write_tap_config(sandbox, work, {})
         catalog_path = work / "catalog.json"
         write_catalog(config_path, ["contacts"], catalog_path)
         loop_path = work / "minimal_loop.py"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,7 +25,7 @@ from ghl_api import API_VERSION
 from ghl_api.auth import BearerAuth
 from ghl_api.failures import answered_error, unsuccessful
 from ghl_api.openapi import api_version
-from ghl_api.pacing import RateLimitPacer, Slot
+from ghl_api.pacing import DEFAULT_MAX_DAILY_BUDGET_SHARE, RateLimitPacer, Slot
 from ghl_api.responses import error_message, unreadable_json
 from ghl_api.retry import (
     RETRYABLE_ERRORS,
@@ -36,6 +37,22 @@ from ghl_api.retry import (
 )
 
 logger = logging.getLogger("ghl_api.client")
+
+#: ``max_concurrency`` when a plugin sets none: one request in flight, as before issue 10.
+DEFAULT_MAX_CONCURRENCY = 1
+
+
+def pooled_session(max_concurrency: int) -> requests.Session:
+    """A session whose connection pool keeps ``max_concurrency`` connections per host.
+
+    urllib3 keeps 10 by default and opens (then drops) extra connections past that, with
+    a warning, so a pool smaller than the requests in flight would reconnect every time.
+    """
+    session = requests.Session()
+    size = max(max_concurrency, requests.adapters.DEFAULT_POOLSIZE)
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, requests.adapters.HTTPAdapter(pool_maxsize=size))
+    return session
 
 
 @dataclasses.dataclass
@@ -79,19 +96,33 @@ class GHLClient:
         timeout: tuple[float, float] = (10.0, 60.0),
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_daily_budget_share: float = DEFAULT_MAX_DAILY_BUDGET_SHARE,
         **retry_overrides: Any,
     ) -> None:
-        """``retry_overrides`` (``max_attempts``, ``backoff_base_s``, …) adjust ``retry``."""
+        """``retry_overrides`` (``max_attempts``, ``backoff_base_s``, …) adjust ``retry``.
+
+        ``max_concurrency`` is how many requests the caller keeps in flight (the pool is
+        sized for it; the threads are the caller's); ``max_daily_budget_share`` arms the
+        pacer's daily budget guard (``RateLimitPacer.guard``).
+        """
         self.api_url = api_url.rstrip("/")
         self.auth = auth
         self.location_id = location_id
         self.pacer = pacer
         self.user_agent = user_agent
-        self.session = session or requests.Session()
+        self.max_concurrency = max(1, int(max_concurrency))
+        self.session = session or pooled_session(self.max_concurrency)
+        pacer.guard(float(max_daily_budget_share))
         self.timeout = timeout
         self.retry = dataclasses.replace(retry or RetryPolicy(), **retry_overrides)
         self._sleep = sleep
         self.stats: dict[str, int] = {"requests": 0, "retries": 0, "rate_limited": 0}
+        self._stats_lock = threading.Lock()  # sends run on several threads
+
+    def count(self, stat: str) -> None:
+        with self._stats_lock:
+            self.stats[stat] += 1
 
     # -- building requests ----------------------------------------------------------
     def default_headers(self) -> dict[str, str]:
@@ -183,7 +214,7 @@ class GHLClient:
     ) -> requests.Response:
         """One paced HTTP exchange; a 2xx whose JSON cannot be read raises ``BrokenBody``."""
         exchange.slot = slot = self.pacer.acquire(in_flight=True)
-        self.stats["requests"] += 1
+        self.count("requests")
         try:
             response = self.session.send(request, timeout=self.timeout)
         except BaseException:
@@ -203,7 +234,7 @@ class GHLClient:
             if daily is not None:
                 raise daily
             exchange.rate_limit_waits += 1
-            self.stats["rate_limited"] += 1
+            self.count("rate_limited")
             return self.retry.for_status(
                 status, idempotent=exchange.idempotent, attempt=exchange.rate_limit_waits
             )
@@ -228,7 +259,7 @@ class GHLClient:
             wait = self.pacer.penalise(exchange.slot)
             logger.info("Burst limit reached; waiting %.1fs before %s", wait, exchange.operation)
             return
-        self.stats["retries"] += 1
+        self.count("retries")
         exchange.backoff_s += decision.delay_s
         logger.warning(
             "%s: %s; retry %d in %.1fs",

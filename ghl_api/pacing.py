@@ -33,6 +33,9 @@ DAILY_LIMIT_WORDS = re.compile(r"\bdaily\b|\bper day\b|\bday limit\b", re.IGNORE
 #: after a window's wait is the spent daily budget (it used to cost ~200 s of retries).
 BARE_429_LIMIT = 3
 RATE_LIMIT_HEADERS = ("X-RateLimit-Remaining", "X-RateLimit-Daily-Remaining", "X-RateLimit-Max")
+#: ``max_daily_budget_share``: a run stops before its own requests pass this share of the
+#: location's daily limit, so the other integrations installed on it keep the rest.
+DEFAULT_MAX_DAILY_BUDGET_SHARE = 0.5
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
@@ -85,6 +88,9 @@ class RateLimitPacer:
         self.daily_limit: int | None = None
         self.waited_s = 0.0
         self.bare_429s = 0  # header-less 429s in a row (reset by any rate-limit header)
+        #: Share of ``daily_limit`` this process may spend (1.0: no guard); see ``guard``.
+        self.max_daily_share = 1.0
+        self.own_requests = 0  # requests this process sent on the budget (429s included)
         self._clock = clock
         self._sleep = sleep
         self._slots: list[Slot] = []
@@ -104,18 +110,36 @@ class RateLimitPacer:
             with self._lock:
                 if self.daily_remaining is not None and self.daily_remaining <= 0:
                     raise self.daily_exhausted()
+                guard_stop = self._guard_stop()
+                if guard_stop is not None:
+                    raise guard_stop
                 now = self._clock()
                 self._trim(now)
                 wait = self._wait_s(now)
                 if wait <= 0:
                     slot = Slot(sent_at=now, done_at=None if in_flight else now)
                     self._slots.append(slot)
+                    self.own_requests += 1
                     if self.daily_remaining is not None:
                         self.daily_remaining -= 1
                     return slot
                 wait += 0.001  # land just past the expiry, not on it
                 self.waited_s += wait
             self._sleep(wait)
+
+    def guard(self, share: float) -> None:
+        """Stop this process's requests before they pass ``share`` of the daily limit.
+
+        HighLevel's daily budget (``X-RateLimit-Limit-Daily``, 200,000 by default) is shared
+        by every integration installed on the location: a first full sync or a runaway
+        loop must not spend it all. The stop is the daily-budget stop (same exception,
+        STATE kept, exit 3), so a run resumes where it stopped once the day resets. The
+        limit comes from the headers, so the guard acts from the first answer on.
+        """
+        if not 0 < share <= 1:
+            raise ValueError(f"the daily budget share must be in (0, 1], got {share}")
+        with self._lock:
+            self.max_daily_share = share
 
     def observe(self, headers: Mapping[str, str], slot: Slot | None = None) -> None:
         """Fold one response's ``X-RateLimit-*`` headers into the pacer's model.
@@ -203,6 +227,21 @@ class RateLimitPacer:
         )
 
     # -- the model; callers hold the lock -------------------------------------------
+    def _guard_stop(self) -> DailyLimitExhausted | None:
+        if self.max_daily_share >= 1 or not self.daily_limit:
+            return None
+        allowed = int(self.daily_limit * self.max_daily_share)
+        if self.own_requests < allowed:
+            return None
+        where = f" for {self.label}" if self.label else ""
+        return DailyLimitExhausted(
+            f"Stopped by the daily budget guard{where}: this run has sent {self.own_requests:,} "
+            f"requests, max_daily_budget_share={self.max_daily_share:g} of the location's daily "
+            f"limit of {self.daily_limit:,}; the rest is left to the location's other "
+            "integrations. Stopped cleanly: the state written so far lets the next run resume "
+            "(raise max_daily_budget_share, up to 1.0 = no guard, to let a run use more)."
+        )
+
     def _occupies(self, slot: Slot, at: float) -> bool:
         return slot.done_at is None or slot.done_at > at - self.interval_s
 

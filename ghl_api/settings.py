@@ -207,6 +207,10 @@ def validate_connection(config: Mapping[str, Any]) -> None:
     TokenStore(store_path).check()
 
 
+#: Plugin settings ``GHLClient`` takes as they are (requests in flight; daily budget guard).
+THROUGHPUT_KEYS = ("max_concurrency", "max_daily_budget_share")
+
+
 def build_client(config: Mapping[str, Any], *, user_agent: str, **client_kwargs: Any) -> GHLClient:
     """Validate the connection keys and return a client sharing the process-wide pacer."""
     validate_connection(config)
@@ -234,7 +238,10 @@ def build_client(config: Mapping[str, Any], *, user_agent: str, **client_kwargs:
         location_id=location,
         pacer=pacer,
         user_agent=_text(config, "user_agent") or user_agent,
-        **client_kwargs,
+        **{
+            **{key: config[key] for key in THROUGHPUT_KEYS if config.get(key) is not None},
+            **client_kwargs,
+        },
     )
 
 

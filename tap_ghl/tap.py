@@ -13,6 +13,7 @@ from ghl_api.errors import ConfigError, DailyLimitExhausted
 from ghl_api.settings import build_client, connection_settings, validate_connection
 from tap_ghl.agency import invoke_if_agency
 from tap_ghl.agency_settings import AGENCY_SETTINGS
+from tap_ghl.prefetch import THROUGHPUT_SETTINGS
 from tap_ghl.sdk_compat import StopsOnDailyLimit
 from tap_ghl.session import FullPassPolicy, ReadSession
 from tap_ghl.singer_writer import OneSchemaPerStreamWriter
@@ -101,6 +102,7 @@ TAP_PROPERTIES = th.PropertiesList(
         ),
     ),
     *LOCATION_WIDE_SETTINGS,
+    *THROUGHPUT_SETTINGS,
     th.Property(
         "strict_scopes",
         th.BooleanType,

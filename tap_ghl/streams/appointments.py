@@ -29,6 +29,7 @@ from singer_sdk import typing as th
 
 from ghl_api import openapi
 from ghl_api.responses import json_list
+from tap_ghl.prefetch import in_order, stream_lookahead
 from tap_ghl.record_schemas import DATE_TIME, loosen, with_context_keys
 from tap_ghl.streams.changed_contacts import iso_z
 from tap_ghl.streams.location_wide import LocationWideStream
@@ -128,24 +129,36 @@ class AppointmentsStream(LocationWideStream):
         return [c["id"] for c in json_list(response, "calendars", "GET /calendars/")]
 
     def events(self) -> Iterator[dict[str, Any]]:
-        """Every event of every calendar and window, each id once (windows may overlap it)."""
+        """Every event of every calendar and window, each id once (windows may overlap it).
+
+        The windows are known up front, so they are read ahead on the run's pool
+        (``max_concurrency`` at a time) and emitted in order.
+        """
         seen: set[str] = set()
         location = self.config["location_id"]
-        windows = self.windows()
-        for calendar_id in self.calendar_ids():
-            for start_ms, end_ms in windows:
-                params = {
-                    "locationId": location,
-                    "calendarId": calendar_id,
-                    "startTime": str(start_ms),
-                    "endTime": str(end_ms),
-                }
-                response = self.client.request("GET", self.path, params=params, idempotent=True)
-                for event in json_list(response, "events", f"GET {self.path}"):
-                    if event.get("id") in seen:
-                        continue
-                    seen.add(event.get("id"))
-                    yield with_utc_times(event, self.timezone)
+        windows = [
+            (calendar_id, start_ms, end_ms)
+            for calendar_id in self.calendar_ids()
+            for start_ms, end_ms in self.windows()
+        ]
+
+        def read(window: tuple[str, int, int]) -> list[dict[str, Any]]:
+            calendar_id, start_ms, end_ms = window
+            params = {
+                "locationId": location,
+                "calendarId": calendar_id,
+                "startTime": str(start_ms),
+                "endTime": str(end_ms),
+            }
+            response = self.client.request("GET", self.path, params=params, idempotent=True)
+            return json_list(response, "events", f"GET {self.path}")
+
+        for _, take in in_order(stream_lookahead(self), windows, key=tuple, job=read):
+            for event in take():
+                if event.get("id") in seen:
+                    continue
+                seen.add(event.get("id"))
+                yield with_utc_times(event, self.timezone)
 
     def full_pass_records(self) -> Iterator[dict[str, Any]]:
         yield from self.events()

@@ -8,8 +8,10 @@ state entry per stream instead of one per contact. When ``contacts`` is not sele
 but a child is, the SDK still runs the contacts search (without emitting it) to drive
 the children.
 
-All per-contact fetching goes through ``ContactChildStream`` so it can later be made
-concurrent inside the shared pacing budget without touching the streams.
+All per-contact fetching goes through ``ContactChildStream``: as soon as contacts has
+read a page, the children's requests of its changed contacts are sent ahead on the
+run's pool (``tap_ghl.prefetch``), and each sync takes its contact's answer in order
+(``PrefetchedSession``), so an error surfaces where it did with one request in flight.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from __future__ import annotations
 import logging
 import typing as t
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any, ClassVar
 
+import requests
+
+from tap_ghl.prefetch import Lookahead, stream_lookahead
 from tap_ghl.record_schemas import DATE_TIME, component_schema, with_context_keys
-from tap_ghl.streams.base import GHLStream
+from tap_ghl.streams.base import ClientSession, GHLStream
 from tap_ghl.streams.child_failures import ChildReadFailures
 from tap_ghl.streams.contacts import ContactsStream
 
@@ -79,6 +85,19 @@ class PerContactSync(GHLStream):
         )
 
 
+class PrefetchedSession(ClientSession):
+    """Sends a request, or takes its answer if it was sent ahead (raising what it raised)."""
+
+    def __init__(self, stream: ContactChildStream) -> None:
+        super().__init__(stream.client)
+        self.lookahead = stream.lookahead
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        return self.lookahead.take(
+            (request.method, request.url), lambda: super(PrefetchedSession, self).send(request)
+        )
+
+
 class ContactChildStream(ChildReadFailures, PerContactSync):
     """A list endpoint under ``/contacts/{contactId}/...`` that returns everything at once.
 
@@ -89,6 +108,29 @@ class ContactChildStream(ChildReadFailures, PerContactSync):
     """
 
     primary_keys: ClassVar[list[str]] = ["id"]
+
+    @cached_property
+    def lookahead(self) -> Lookahead[requests.Response]:
+        return stream_lookahead(self)
+
+    @cached_property
+    def requests_session(self) -> requests.Session:  # type: ignore[override]
+        return PrefetchedSession(self)
+
+    def prefetch_children(self, contexts: list[dict[str, Any]]) -> None:
+        """Send ahead the requests of a page's contacts whose children will be read.
+
+        Called by contacts when a page is read; replaces what is left of the last page.
+        """
+        if not self.lookahead.sends_ahead:
+            return
+        jobs = []
+        for context in contexts:
+            if not context.get("changed", True) or self.read_session.skips(self.name):
+                continue
+            prepared = self.prepare_request(self.preprocess_context(context), None)
+            jobs.append(((prepared.method, prepared.url), _sender(self.client, prepared)))
+        self.lookahead.load(jobs)
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         # The SDK calls this once per sync, and syncs a child once per contact.
@@ -119,3 +161,7 @@ class NotesStream(ContactChildStream):
         component_schema("contacts", "GetNoteSchema"), "contactId", "locationId"
     )
     schema["properties"]["dateAdded"] = dict(DATE_TIME)
+
+
+def _sender(client: Any, prepared: requests.PreparedRequest) -> Any:
+    return lambda: client.send(prepared, idempotent=True)

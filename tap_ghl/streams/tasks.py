@@ -18,6 +18,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from ghl_api.responses import json_list
+from tap_ghl.prefetch import Lookahead, in_order, stream_lookahead
 from tap_ghl.record_schemas import DATE_TIME, component_schema, with_context_keys
 from tap_ghl.streams.location_wide import LocationWideStream
 
@@ -57,28 +58,56 @@ class TasksStream(LocationWideStream):
     )
     schema["properties"]["dueDate"] = dict(DATE_TIME)
 
-    def search(self, **filters: Any) -> Iterator[dict[str, Any]]:
-        """Every task matching ``filters``, page after page until an empty page."""
+    def search(
+        self, lookahead: Lookahead[list[dict[str, Any]]] | None = None, **filters: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Every task matching ``filters``, page after page until an empty page.
+
+        Pages are read ahead on the run's pool, guessing that full pages follow each
+        other (``skip`` + n * ``limit``); a short page proves the guesses after it wrong,
+        so they are dropped and the scan goes on from what did come back, one page at a
+        time. Tasks are emitted in order. The price: up to ``max_concurrency`` - 1 pages
+        read past the end (empty) per scan.
+        """
         page_size = int(self.config.get("tasks_page_size") or DEFAULT_PAGE_SIZE)
         path = self.location_path(self.path)
-        skip = 0
-        while True:
+        lookahead = lookahead or stream_lookahead(self)
+
+        def read(skip: int) -> list[dict[str, Any]]:
             body = {**filters, "limit": page_size, "skip": skip}
             response = self.client.request("POST", path, json=body, idempotent=True)
-            tasks = json_list(response, "tasks", f"POST {self.path}")
-            if not tasks:
-                return
-            for task in tasks:
-                task.setdefault("locationId", self.config["location_id"])
-                yield task
-            skip += len(tasks)
+            return json_list(response, "tasks", f"POST {self.path}")
+
+        skip, width = 0, lookahead.width
+        while True:
+            guesses = [skip + index * page_size for index in range(width)]
+            for guess, take in in_order(lookahead, guesses, key=int, job=read):
+                tasks = take()
+                if not tasks:
+                    return
+                for task in tasks:
+                    task.setdefault("locationId", self.config["location_id"])
+                    yield task
+                skip = guess + len(tasks)
+                if len(tasks) < page_size:
+                    width = 1  # the guesses after a short page are wrong
+                    break
 
     def full_pass_records(self) -> Iterator[dict[str, Any]]:
         yield from self.search()
 
     def between_pass_records(self) -> Iterator[dict[str, Any]]:
+        """The changed contacts' tasks, a batch per search, batches read ahead in order."""
         batch_size = int(self.config.get("tasks_contact_batch_size") or DEFAULT_CONTACT_BATCH)
+        lookahead = stream_lookahead(self)
+
+        def read(batch: tuple[str, ...]) -> list[dict[str, Any]]:
+            # On a worker thread: its pages one at a time (a worker never waits on the pool).
+            return list(self.search(Lookahead(None, 1), contactId=list(batch)))
+
         for page in self.changed_contacts():
             ids = [contact["id"] for contact in page]
-            for start in range(0, len(ids), batch_size):
-                yield from self.search(contactId=ids[start : start + batch_size])
+            starts = range(0, len(ids), batch_size)
+            batches = [tuple(ids[start : start + batch_size]) for start in starts]
+            for _, take in in_order(lookahead, batches, key=tuple, job=read):
+                yield from take()
