@@ -11,14 +11,16 @@ STATE waits with it.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import RecordSink, Sink
 
-from ghl_api.errors import ConfigError, GHLError
+from ghl_api.errors import ConfigError
 from ghl_api.settings import build_client
+from ghl_singer.exits import RUN_END, fail, invoke_with_one_line_errors
+from ghl_singer.progress import Progress, RequestUse
+from ghl_singer.settings import check_writable_file, progress_interval
 from target_ghl.id_map import IdMap
 from target_ghl.outcomes import DeadLetters, Outcome, RunStopped
 from target_ghl.sdk_compat import DrainOnStateTarget
@@ -26,7 +28,6 @@ from target_ghl.session import WriteSession
 from target_ghl.settings import (
     DEFAULT_DEAD_LETTER_PATH,
     TARGET_PROPERTIES,
-    check_writable_file,
     validate_target_config,
 )
 from target_ghl.sinks import SINKS
@@ -77,6 +78,23 @@ class TargetGHL(DrainOnStateTarget):
             fail_on_rejection=self.config.get("on_record_error") == "fail",
             id_map=id_map,
         )
+        self.progress = Progress(
+            self.logger,
+            interval_s=progress_interval(self.config),
+            request_use=self._request_use,
+        )
+        RUN_END.register(self._log_outcome, self.logger)
+
+    def _request_use(self) -> RequestUse:
+        """Only called when a progress line is due, after records were handled: building the
+        client then sends nothing."""
+        client = self.session.writer.client
+        return RequestUse(
+            requests=client.stats.get("requests", 0),
+            paced_s=client.pacer.waited_s,
+            limit_max=client.pacer.max_requests,
+            limit_interval_s=client.pacer.interval_s,
+        )
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:
@@ -103,6 +121,14 @@ class TargetGHL(DrainOnStateTarget):
         )
 
     def drain_all(self, *, is_endofpipe: bool = False) -> None:
+        if self.progress.due():
+            # Drains come with every STATE (each 1,000 records from tap-ghl): often enough
+            # for a line every ``progress_interval_seconds``, and nothing is counted twice.
+            self.progress.counts = {
+                stream: sum(count for outcome, count in row.items() if outcome != "written")
+                for stream, row in self.session.summary.as_dict().items()
+            }
+            self.progress.report()
         self.session.checkpoint(final=is_endofpipe)
         if self.session.holding():
             # Records before the latest STATE still wait for their contact (a tap sent
@@ -114,7 +140,7 @@ class TargetGHL(DrainOnStateTarget):
 
     def process_endofpipe(self) -> None:
         super().process_endofpipe()
-        self._log_outcome()
+        RUN_END.log_summary()
 
     def _log_outcome(self) -> None:
         self.session.summary.log(self.logger)
@@ -132,14 +158,17 @@ class TargetGHL(DrainOnStateTarget):
         """Read messages; turn run-stopping outcomes into one log line and an exit code."""
         try:
             super().listen(file_input)
-        except (RunStopped, GHLError) as exc:
-            # The error type carries its exit code (ghl_api.errors): 2 rejected, 3 budget, 1 other.
-            self._stop(str(exc), exc.exit_code)
+        except RunStopped as exc:
+            # Exit codes: 2 a record rejected under on_record_error: fail, 1 the dead-letter
+            # file failed; GHLError (3 budget, 1 other) ends in ``invoke`` the same way.
+            fail(self.logger, f"Run stopped: {exc}", exc.exit_code, exc)
 
-    def _stop(self, message: str, code: int) -> None:
-        self.logger.error("Run stopped: %s", message)
-        self.session.summary.log(self.logger)
-        sys.exit(code)
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """The CLI run: a known error is one line and its exit code (``ghl_singer.exits``)."""
+        invoke_with_one_line_errors(
+            lambda: super(TargetGHL, cls).invoke(*args, **kwargs), cls.logger
+        )
 
 
 if __name__ == "__main__":
