@@ -59,7 +59,7 @@ def unsuccessful(
 
 def unreachable(host: str, operation: str, failures: int, cause: str) -> str:
     """One line for a host that never answered, with a hint for a local sandbox."""
-    text = f"Cannot reach {host} ({cause}, {failures} attempts at {operation}); check `api_url`"
+    text = f"Cannot reach {host}: {operation} failed {failures} times ({cause}); check `api_url`"
     if host.rsplit(":", 1)[0].strip("[]") in LOCAL_HOSTS:
         text += ": is ghl-sandbox running? (ghl-sandbox serve)"
     return text

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
@@ -86,6 +87,19 @@ def check_writable_file(key: str, path: Path) -> None:
 def check_writable_folder(key: str, folder: Path) -> None:
     """``ConfigError`` naming ``key`` unless files can be created in ``folder``."""
     check_writable_file(key, folder / ".ghl-write-check")
+
+
+def check_batch_storage(config: Mapping[str, Any]) -> None:
+    """A local ``batch_config.storage.root`` (``file://``) must be a writable folder.
+
+    Checked at start: BATCH files are written only after records were read, and requests
+    spent on records that cannot be saved are lost budget. Remote roots are not probed.
+    """
+    batch = config.get("batch_config")
+    storage = batch.get("storage") if isinstance(batch, Mapping) else None
+    root = storage.get("root") if isinstance(storage, Mapping) else None
+    if isinstance(root, str) and root.startswith("file://"):
+        check_writable_folder("batch_config", Path(urlsplit(root).path))
 
 
 def progress_interval_property(counted: str) -> th.Property:

@@ -14,6 +14,7 @@ from ghl_api.errors import ConfigError, DailyLimitExhausted
 from ghl_api.settings import build_client, validate_connection
 from ghl_singer.exits import RUN_END
 from ghl_singer.settings import (
+    check_batch_storage,
     check_datetime,
     check_timezone,
     connection_properties,
@@ -199,6 +200,7 @@ def validate_tap_config(config: Mapping[str, Any]) -> None:
     validate_connection(config)
     check_datetime(config, "start_date")
     check_timezone(config, "appointment_timezone")
+    check_batch_storage(config)
 
 
 if __name__ == "__main__":

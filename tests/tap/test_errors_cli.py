@@ -27,6 +27,7 @@ def free_port() -> int:
         ("start_date", "2024-13-45"),
         ("appointment_timezone", "Mars/Olympus_Mons"),
         ("api_url", "ftp://example.com"),
+        ("batch_config", {"storage": {"root": "file:///proc/no-such-folder"}}),
     ],
 )
 def test_a_wrong_setting_is_one_line_naming_the_key_before_any_request(
