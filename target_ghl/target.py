@@ -143,6 +143,9 @@ class TargetGHL(DrainOnStateTarget):
         RUN_END.log_summary()
 
     def _log_outcome(self) -> None:
+        """The run's summary (``RUN_END``: logged once, on every ending)."""
+        if not self.session.summary.as_dict():
+            self.logger.info("Summary: no records were handled")
         self.session.summary.log(self.logger)
         writer = self.session.writer
         if isinstance(writer, RecordingWriter):

@@ -58,6 +58,7 @@ def test_a_refused_connection_names_the_host_and_logs_the_summary(sandbox, tmp_p
     assert len(errors) == 1, result.stderr
     assert f"Cannot reach 127.0.0.1:{port}" in errors[0]
     assert "is ghl-sandbox running?" in errors[0]
+    assert "Summary: no records were handled" in result.stderr  # the summary on an error too
     assert "Traceback" not in result.stderr
 
 
