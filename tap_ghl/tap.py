@@ -184,11 +184,11 @@ class TapGHL(StopsOnDailyLimit):
         # (with their children). Exit non-zero: the run is incomplete.
         self.read_session.budget_exhausted = exc
         self.logger.error("%s", exc)
-        RUN_END.log_summary()
+        RUN_END.log_summary(self.log_run_summary)
         sys.exit(exc.exit_code)
 
     def sync_finished(self) -> None:
-        RUN_END.log_summary()
+        RUN_END.log_summary(self.log_run_summary)
 
 
 def validate_tap_config(config: Mapping[str, Any]) -> None:

@@ -140,7 +140,7 @@ class TargetGHL(DrainOnStateTarget):
 
     def process_endofpipe(self) -> None:
         super().process_endofpipe()
-        RUN_END.log_summary()
+        RUN_END.log_summary(self._log_outcome)
 
     def _log_outcome(self) -> None:
         """The run's summary (``RUN_END``: logged once, on every ending)."""

@@ -80,3 +80,17 @@ def test_a_first_run_logs_its_plan_and_progress_lines_with_an_eta(tmp_path) -> N
     summary = next(line for line in result.stderr.splitlines() if "Run summary after" in line)
     assert "records: contacts 60, notes " in summary
     assert "bookmark: contacts 20" in summary
+
+
+def test_each_plugin_logs_its_own_summary_once_even_when_another_registered_later() -> None:
+    from ghl_singer.exits import RunEnd
+
+    calls: list[str] = []
+    first, second = (lambda: calls.append("first")), (lambda: calls.append("second"))
+    run_end = RunEnd()
+    run_end.register(first, logging.getLogger("run-end-test"))
+    run_end.register(second, logging.getLogger("run-end-test"))
+    run_end.log_summary(first)  # the first plugin's run ends: its own summary
+    run_end.log_summary(second)
+    run_end.log_summary()  # an error path afterwards: already logged
+    assert calls == ["first", "second"]
