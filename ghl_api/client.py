@@ -252,7 +252,13 @@ class GHLClient:
         self, decision: Decision, exchange: _Exchange, response: requests.Response | None
     ) -> None:
         if not decision.retry:
-            raise unsuccessful(decision, exchange.operation, exchange.failures, response)
+            raise unsuccessful(
+                decision,
+                exchange.operation,
+                exchange.failures,
+                response,
+                host=urlsplit(self.api_url).netloc,
+            )
         if response is not None and response.status_code == 429:
             # Nothing was processed, so even a POST is safe to send again; the pacer
             # knows how long the shared window stays full.

@@ -24,20 +24,45 @@ from ghl_api.openapi import required_scope
 from ghl_api.responses import auth_failure_kind, body_of, error_message
 from ghl_api.retry import Decision, Verdict
 
+#: Exception names the retry policy reports when no answer came at all.
+NO_ANSWER_CAUSES = ("ConnectionError", "ConnectTimeout", "ReadTimeout", "Timeout")
+
+#: Hosts where HighLevel is never found: the URL points at a local ghl-sandbox.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
 
 def unsuccessful(
-    decision: Decision, operation: str, failures: int, response: requests.Response | None
+    decision: Decision,
+    operation: str,
+    failures: int,
+    response: requests.Response | None,
+    *,
+    host: str = "",
 ) -> GHLError:
-    """The error for a failure the policy will not retry (``UNSAFE`` or ``GIVE_UP``)."""
+    """The error for a failure the policy will not retry (``UNSAFE`` or ``GIVE_UP``).
+
+    ``host`` (``127.0.0.1:8080``) is named when no answer came, since a wrong ``api_url``
+    or a server that is not running is then the likely cause.
+    """
     if decision.verdict is Verdict.UNSAFE:
         return OutcomeUnknown(operation, decision.cause)
     if response is not None and response.status_code == 429:
         return TransientError(f"{operation} kept drawing HTTP 429")
+    if response is None and host and decision.cause in NO_ANSWER_CAUSES:
+        return TransientError(unreachable(host, operation, failures, decision.cause))
     last = f"last error: {decision.cause}"
     if response is not None:
         last = f"last answer {decision.cause}: {error_message(response)}"
     error_type = BrokenResponse if decision.broken_body else TransientError
     return error_type(f"{operation} failed {failures} times; {last}")
+
+
+def unreachable(host: str, operation: str, failures: int, cause: str) -> str:
+    """One line for a host that never answered, with a hint for a local sandbox."""
+    text = f"Cannot reach {host}: {operation} failed {failures} times ({cause}); check `api_url`"
+    if host.rsplit(":", 1)[0].strip("[]") in LOCAL_HOSTS:
+        text += ": is ghl-sandbox running? (ghl-sandbox serve)"
+    return text
 
 
 def answered_error(

@@ -7,17 +7,17 @@ when a stream's sync raises (``Stream.sync`` is final as well and re-raises), so
 wrapper stays, here, and tests/tap/test_sdk_compat.py fails loudly if singer-sdk changes
 what it relies on: ``sync_all`` taking no arguments and being what ``Tap.invoke`` runs,
 and the public ``state_writer`` writing a STATE message. ``invoke`` (the CLI run, public)
-is wrapped too, so any other ``GHLError`` ends a CLI run with its one line and exit code.
+is wrapped too, so any other known error ends a CLI run with its one line and exit code.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream, Tap
 
-from ghl_api.errors import DailyLimitExhausted, GHLError
+from ghl_api.errors import DailyLimitExhausted
+from ghl_singer.exits import invoke_with_one_line_errors
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -37,16 +37,12 @@ class StopsOnDailyLimit(Tap):
 
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
-        """The CLI run: a ``GHLError`` ends it with its one line and exit code, no traceback.
-
-        (In-process callers of ``sync_all`` still get the exception; tests/faults checks
-        the CLI.)
+        """The CLI run: a known error ends it with its one line and exit code, no traceback
+        (``ghl_singer.exits``). In-process callers of ``sync_all`` still get the exception.
         """
-        try:
-            super().invoke(**kwargs)
-        except GHLError as exc:
-            cls.logger.error("%s", exc)
-            sys.exit(exc.exit_code)
+        invoke_with_one_line_errors(
+            lambda: super(StopsOnDailyLimit, cls).invoke(**kwargs), cls.logger
+        )
 
     def daily_limit_reached(self, exc: DailyLimitExhausted) -> None:
         raise exc
@@ -99,3 +95,39 @@ def write_state_now(stream: Stream) -> None:
     """Write a STATE message even if singer-sdk thinks nothing changed since the last one."""
     stream.state_manager.is_flushed = False
     stream._write_state_message()
+
+
+# -- complete records (tap_ghl/streams/base.py) --------------------------------------------
+# Stream maps run inside the private ``Stream._generate_record_messages``, right after
+# conformance; no public hook sits between ``post_process`` (which subclasses override
+# without calling super) and the maps. Shaping records there, once for every stream, is
+# what lets a map such as ``md5(email)`` see ``email: null`` instead of a missing key.
+# tests/tap/test_complete_records.py fails loudly if singer-sdk stops calling it per record.
+
+
+class ShapesRecordsBeforeMaps(Stream):
+    """Hands every record through ``shape_record`` before selection, conformance and maps."""
+
+    def shape_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        return record
+
+    def _generate_record_messages(self, record: dict[str, Any]) -> Any:
+        return super()._generate_record_messages(self.shape_record(record))
+
+
+# -- BATCH files (tap_ghl/batch_files.py) ----------------------------------------------------
+# singer-sdk's public ``get_batches`` hook reads records through the private
+# ``_sync_records`` (which also runs child syncs and moves bookmarks), and a stream writes
+# a BATCH message only through the private ``_write_batch_message``. A child stream that
+# gathers many contacts' records into one file needs both; tests/tap/test_batch_files.py
+# checks them.
+
+
+def records_for_batch(stream: Stream, context: Context | None) -> Any:
+    """The stream's records for a BATCH file, exactly as singer-sdk's ``get_batches`` reads them."""
+    return stream._sync_records(context, write_messages=False)
+
+
+def write_batch_message(stream: Stream, encoding: Any, manifest: list[str]) -> None:
+    """Write a BATCH message for the stream (and its stream-map aliases)."""
+    stream._write_batch_message(encoding=encoding, manifest=manifest)

@@ -11,12 +11,14 @@ stream it builds, so streams never import the Tap (the mirror of target_ghl's
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ghl_api.client import GHLClient
 from ghl_api.errors import DailyLimitExhausted, MissingScopeError
+from ghl_singer.progress import DEFAULT_INTERVAL_S, Progress, RequestUse, duration
 
 
 @dataclass
@@ -64,6 +66,7 @@ class ReadSession:
         strict_scopes: bool,
         logger: logging.Logger,
         full_pass_policy: FullPassPolicy | None = None,
+        progress_interval_s: float = DEFAULT_INTERVAL_S,
     ) -> None:
         self._client_factory = client_factory
         self._client: GHLClient | None = None
@@ -79,6 +82,41 @@ class ReadSession:
         self.full_pass_policy = full_pass_policy or FullPassPolicy()
         #: stream name -> this run's pass version, or None: decided once per run.
         self._full_pass_versions: dict[str, int | None] = {}
+        #: Records per stream, reported totals and the periodic progress line.
+        self.progress = Progress(logger, interval_s=progress_interval_s, request_use=self._use)
+        #: Set by the Tap: no bookmark yet (the first run reads everything), the contacts
+        #: page size, and how many per-contact child streams cost a request per contact.
+        self.first_run = False
+        self.page_size = 500
+        self.per_contact_streams = 0
+
+    def _use(self) -> RequestUse:
+        if self._client is None:
+            return RequestUse()
+        pacer = self._client.pacer
+        return RequestUse(
+            requests=self._client.stats.get("requests", 0),
+            paced_s=pacer.waited_s,
+            limit_max=pacer.max_requests,
+            limit_interval_s=pacer.interval_s,
+        )
+
+    def note_total(self, stream: str, total: int) -> None:
+        """A stream's reported total; on a first run the contacts total gives the plan."""
+        known = stream in self.progress.totals
+        self.progress.set_total(stream, total)
+        if known or stream != "contacts" or not self.first_run:
+            return
+        requests = math.ceil(total / max(self.page_size, 1)) + total * self.per_contact_streams
+        use = self._use()
+        line = f"First full run: {total:,} contacts, about {requests:,} requests"
+        if use.limit_max and use.limit_interval_s:
+            seconds = requests * use.limit_interval_s / use.limit_max
+            line += (
+                f", about {duration(seconds)} at the location's limit of "
+                f"{use.limit_max}/{use.limit_interval_s:g}s"
+            )
+        self.logger.info("%s", line)
 
     @property
     def client(self) -> GHLClient:
@@ -138,7 +176,12 @@ class ReadSession:
     def child_counts_for(self, stream: str) -> ChildCounts:
         return self.child_counts.setdefault(stream, ChildCounts())
 
-    def log_summary(self) -> None:
+    def log_summary(self, streams: list[str] | None = None, bookmark: str | None = None) -> None:
+        """The run summary: every stream's records, elapsed, requests, budget, skips.
+
+        ``streams`` lists every selected stream, so one that read nothing shows 0;
+        ``bookmark`` is where the next run of contacts starts.
+        """
         for stream, counts in self.child_counts.items():
             if counts.contacts:
                 self.logger.info(
@@ -154,11 +197,16 @@ class ReadSession:
                     stream,
                     counts.failed_contacts,
                 )
+        counted = self.progress.counts
+        names = list(streams or []) + [name for name in counted if name not in (streams or [])]
+        records = ", ".join(f"{name} {counted.get(name, 0):,}" for name in names) or "none"
         stats = self._client.stats if self._client else {}
         pacer = self._client.pacer if self._client else None
         self.logger.info(
-            "Run summary: %d requests, %d retries, %d rate-limit waits (429), %.1fs paced; "
-            "daily budget left: %s; skipped streams: %s%s",
+            "Run summary after %s: records: %s; %d requests, %d retries, %d rate-limit waits "
+            "(429), %.1fs paced; daily budget left: %s; skipped streams: %s%s; bookmark: %s",
+            duration(self.progress.elapsed_s()),
+            records,
             stats.get("requests", 0),
             stats.get("retries", 0),
             stats.get("rate_limited", 0),
@@ -167,6 +215,7 @@ class ReadSession:
             ", ".join(f"{name} (missing {scope})" for name, scope in self.skipped_streams.items())
             or "none",
             self._fallback_summary(),
+            bookmark or "none",
         )
 
     def _fallback_summary(self) -> str:

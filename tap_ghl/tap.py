@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -10,7 +11,16 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from ghl_api.errors import ConfigError, DailyLimitExhausted
-from ghl_api.settings import build_client, connection_settings, validate_connection
+from ghl_api.settings import build_client, validate_connection
+from ghl_singer.exits import RUN_END, invoke_with_one_line_errors
+from ghl_singer.settings import (
+    check_batch_storage,
+    check_datetime,
+    check_timezone,
+    connection_properties,
+    progress_interval,
+    progress_interval_property,
+)
 from tap_ghl.agency import invoke_if_agency
 from tap_ghl.agency_settings import AGENCY_SETTINGS
 from tap_ghl.prefetch import THROUGHPUT_SETTINGS
@@ -22,10 +32,7 @@ from tap_ghl.streams.contacts import MAX_PAGE_SIZE
 from tap_ghl.streams.full_pass import activate_versions_enabled
 
 TAP_PROPERTIES = th.PropertiesList(
-    *(
-        th.Property(key, th.CustomType(schema), required=required)
-        for key, schema, required in connection_settings()
-    ),
+    *connection_properties(),
     *AGENCY_SETTINGS,
     th.Property(
         "start_date",
@@ -103,6 +110,9 @@ TAP_PROPERTIES = th.PropertiesList(
     ),
     *LOCATION_WIDE_SETTINGS,
     *THROUGHPUT_SETTINGS,
+    progress_interval_property(
+        "records per stream with totals where HighLevel reports them, an ETA"
+    ),
     th.Property(
         "strict_scopes",
         th.BooleanType,
@@ -127,9 +137,11 @@ class TapGHL(StopsOnDailyLimit):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         try:
-            validate_connection(self.config)
+            validate_tap_config(self.config)
         except ConfigError as exc:
             raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
+        self._plan_run()
+        RUN_END.register(self.log_run_summary, self.logger)
 
     @classmethod
     def invoke(
@@ -137,9 +149,12 @@ class TapGHL(StopsOnDailyLimit):
     ) -> None:
         # A config without `location_id` but with a Company install or `location_tokens`
         # runs one tap per location (tap_ghl.agency); everything else runs as one location.
-        if not kw.get("about") and invoke_if_agency(cls, config, state, catalog):
-            return
-        super().invoke(config=config, state=state, catalog=catalog, **kw)
+        # Known errors of either path end in one line and their exit code (ghl_singer.exits).
+        def run() -> None:
+            if kw.get("about") or not invoke_if_agency(cls, config, state, catalog):
+                super(TapGHL, cls).invoke(config=config, state=state, catalog=catalog, **kw)
+
+        invoke_with_one_line_errors(run, cls.logger)
 
     @cached_property
     def read_session(self) -> ReadSession:
@@ -152,7 +167,26 @@ class TapGHL(StopsOnDailyLimit):
                 enabled=activate_versions_enabled(self.config),
                 interval_hours=float(self.config.get("full_pass_interval_hours") or 0),
             ),
+            progress_interval_s=progress_interval(self.config),
         )
+
+    def _plan_run(self) -> None:
+        """What the first-run estimate needs: no bookmark yet, page size, child streams."""
+        session = self.read_session
+        session.first_run = not (self.state or {}).get("bookmarks")
+        session.page_size = int(self.config.get("page_size") or MAX_PAGE_SIZE)
+        session.per_contact_streams = sum(
+            1
+            for stream in self.streams.values()
+            if stream.selected and getattr(stream, "parent_stream_type", None) is not None
+        )
+
+    def log_run_summary(self) -> None:
+        """The summary every ending logs (``RUN_END``): every selected stream, the bookmark."""
+        selected = [name for name, stream in self.streams.items() if stream.selected]
+        contacts = (self.state or {}).get("bookmarks", {}).get("contacts", {})
+        bookmark = contacts.get("replication_key_value") if isinstance(contacts, dict) else None
+        self.read_session.log_summary(selected, f"contacts {bookmark}" if bookmark else None)
 
     def discover_streams(self) -> list:
         return [stream_class(tap=self, session=self.read_session) for stream_class in STREAM_TYPES]
@@ -168,11 +202,23 @@ class TapGHL(StopsOnDailyLimit):
         # (with their children). Exit non-zero: the run is incomplete.
         self.read_session.budget_exhausted = exc
         self.logger.error("%s", exc)
-        self.read_session.log_summary()
+        RUN_END.log_summary(self.log_run_summary)
         sys.exit(exc.exit_code)
 
     def sync_finished(self) -> None:
-        self.read_session.log_summary()
+        RUN_END.log_summary(self.log_run_summary)
+
+
+def validate_tap_config(config: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` naming the first wrong key, before any request is sent.
+
+    singer-sdk does not check formats: ``start_date: "last tuesday"`` would otherwise fail
+    mid-sync, and a bad ``appointment_timezone`` after records were emitted.
+    """
+    validate_connection(config)
+    check_datetime(config, "start_date")
+    check_timezone(config, "appointment_timezone")
+    check_batch_storage(config)
 
 
 if __name__ == "__main__":

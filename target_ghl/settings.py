@@ -7,13 +7,13 @@ message that names the key (``ConfigError``), never a secret.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from singer_sdk import typing as th
 
 from ghl_api.errors import ConfigError
-from ghl_api.settings import connection_settings, validate_connection
+from ghl_api.settings import validate_connection
+from ghl_singer.settings import connection_properties, progress_interval_property
 from target_ghl.field_mapping import validate_field_map
 
 ON_RECORD_ERROR = ("continue", "fail")
@@ -24,10 +24,7 @@ DEFAULT_MAX_CONCURRENCY = 6
 MAX_CONCURRENCY_LIMIT = 32
 
 TARGET_PROPERTIES = th.PropertiesList(
-    *(
-        th.Property(key, th.CustomType(schema), required=required)
-        for key, schema, required in connection_settings()
-    ),
+    *connection_properties(),
     th.Property(
         "dead_letter_path",
         th.StringType,
@@ -91,6 +88,7 @@ TARGET_PROPERTIES = th.PropertiesList(
             "`customField.<key>` writes a contact custom field by its key."
         ),
     ),
+    progress_interval_property("records handled per stream"),
     th.Property(
         "max_concurrency",
         th.IntegerType,
@@ -144,26 +142,3 @@ def validate_target_config(config: Mapping[str, Any]) -> None:
         value = config.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ConfigError(key, "must be a non-empty file path")
-
-
-def check_writable_file(key: str, path: Path) -> None:
-    """``ConfigError`` naming ``key`` unless ``path`` can be appended to (or created).
-
-    Checked before any request: a dead letter or an id map that cannot be saved after the
-    writes it describes were sent would lose them. The folder is created if missing (as
-    a user writing ``state/ids.json`` expects); a file this check creates is removed again.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        existed = path.exists()
-        with path.open("a", encoding="utf-8"):
-            pass
-        if not existed:
-            path.unlink()
-    except (FileExistsError, NotADirectoryError):
-        raise ConfigError(
-            key, f"{path} cannot be written (a part of its folder is a file)"
-        ) from None
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise ConfigError(key, f"{path} cannot be written ({reason})") from None

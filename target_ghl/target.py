@@ -11,14 +11,16 @@ STATE waits with it.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import RecordSink, Sink
 
-from ghl_api.errors import ConfigError, GHLError
+from ghl_api.errors import ConfigError
 from ghl_api.settings import build_client
+from ghl_singer.exits import RUN_END, fail, invoke_with_one_line_errors
+from ghl_singer.progress import Progress, RequestUse
+from ghl_singer.settings import check_writable_file, progress_interval
 from target_ghl.id_map import IdMap
 from target_ghl.location_router import invoke_if_routing
 from target_ghl.outcomes import DeadLetters, Outcome, RunStopped
@@ -28,7 +30,6 @@ from target_ghl.settings import (
     DEFAULT_DEAD_LETTER_PATH,
     DEFAULT_MAX_CONCURRENCY,
     TARGET_PROPERTIES,
-    check_writable_file,
     validate_target_config,
 )
 from target_ghl.sinks import SINKS
@@ -87,13 +88,23 @@ class TargetGHL(DrainOnStateTarget):
             id_map=id_map,
             max_concurrency=lanes,
         )
+        self.progress = Progress(
+            self.logger,
+            interval_s=progress_interval(self.config),
+            request_use=self._request_use,
+        )
+        RUN_END.register(self._log_outcome, self.logger)
 
-    @classmethod
-    def invoke(cls, *, config: Any = None, file_input: Any = None, **kw: Any) -> None:
-        # No location_id but agency credentials: each record goes to its own location.
-        if not kw.get("about") and invoke_if_routing(cls, config, file_input):
-            return
-        super().invoke(config=config, file_input=file_input, **kw)
+    def _request_use(self) -> RequestUse:
+        """Only called when a progress line is due, after records were handled: building the
+        client then sends nothing."""
+        client = self.session.writer.client
+        return RequestUse(
+            requests=client.stats.get("requests", 0),
+            paced_s=client.pacer.waited_s,
+            limit_max=client.pacer.max_requests,
+            limit_interval_s=client.pacer.interval_s,
+        )
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:
@@ -120,6 +131,14 @@ class TargetGHL(DrainOnStateTarget):
         )
 
     def drain_all(self, *, is_endofpipe: bool = False) -> None:
+        if self.progress.due():
+            # Drains come with every STATE (each 1,000 records from tap-ghl): often enough
+            # for a line every ``progress_interval_seconds``, and nothing is counted twice.
+            self.progress.counts = {
+                stream: sum(count for outcome, count in row.items() if outcome != "written")
+                for stream, row in self.session.summary.as_dict().items()
+            }
+            self.progress.report()
         self.session.checkpoint(final=is_endofpipe)
         if self.session.holding():
             # Records before the latest STATE still wait for their contact (a tap sent
@@ -132,9 +151,12 @@ class TargetGHL(DrainOnStateTarget):
     def process_endofpipe(self) -> None:
         super().process_endofpipe()
         self.session.lanes.close()
-        self._log_outcome()
+        RUN_END.log_summary(self._log_outcome)
 
     def _log_outcome(self) -> None:
+        """The run's summary (``RUN_END``: logged once, on every ending)."""
+        if not self.session.summary.as_dict():
+            self.logger.info("Summary: no records were handled")
         self.session.summary.log(self.logger)
         writer = self.session.writer
         if isinstance(writer, RecordingWriter):
@@ -150,14 +172,26 @@ class TargetGHL(DrainOnStateTarget):
         """Read messages; turn run-stopping outcomes into one log line and an exit code."""
         try:
             super().listen(file_input)
-        except (RunStopped, GHLError) as exc:
-            # The error type carries its exit code (ghl_api.errors): 2 rejected, 3 budget, 1 other.
-            self._stop(str(exc), exc.exit_code)
+        except RunStopped as exc:
+            # Exit codes: 2 a record rejected under on_record_error: fail, 1 the dead-letter
+            # file failed; GHLError (3 budget, 1 other) ends in ``invoke`` the same way.
+            fail(self.logger, f"Run stopped: {exc}", exc.exit_code, exc)
 
-    def _stop(self, message: str, code: int) -> None:
-        self.logger.error("Run stopped: %s", message)
-        self.session.summary.log(self.logger)
-        sys.exit(code)
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls, *, config: Any = None, file_input: Any = None, **kw: Any
+    ) -> None:
+        """The CLI run: a known error is one line and its exit code (``ghl_singer.exits``).
+
+        No ``location_id`` but agency credentials: each record goes to the location it names
+        (``target_ghl.location_router``), one single-location target per location.
+        """
+
+        def run() -> None:
+            if kw.get("about") or not invoke_if_routing(cls, config, file_input):
+                super(TargetGHL, cls).invoke(config=config, file_input=file_input, **kw)
+
+        invoke_with_one_line_errors(run, cls.logger)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from singer_sdk.streams import RESTStream
 from ghl_api.client import GHLClient
 from ghl_api.errors import MissingScopeError
 from ghl_api.responses import json_body
+from tap_ghl.batch_files import BoundedBatchFiles
 from tap_ghl.session import ReadSession
 
 if t.TYPE_CHECKING:
@@ -51,19 +52,35 @@ class ClientSession(requests.Session):
         return self.client.send(request, idempotent=True)
 
 
-class GHLStream(RESTStream):
+class GHLStream(BoundedBatchFiles, RESTStream):
     """A HighLevel stream; subclasses set ``path``, ``records_jsonpath`` and the schema."""
 
     # Resumable bookmarks: write STATE every 1,000 records rather than every 10,000.
     STATE_MSG_FREQUENCY = 1000
-    # Records are parsed from JSON, so nested values are JSON types already; conforming them
-    # recursively was half the tap's own CPU (benchmarks/tap_cpu.py). Root properties are
-    # still conformed, which drops undeclared top-level keys and normalises date-times.
-    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
+    # Records are parsed from JSON, so values are JSON types already. ``shape_record`` gives
+    # every record exactly the schema's top-level keys (null where HighLevel left one out,
+    # undeclared keys dropped), which is all ROOT_ONLY conformance still did for these
+    # records; conforming was the largest share of the tap's own CPU (benchmarks/tap_cpu.py).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, *args: Any, session: ReadSession, **kwargs: Any) -> None:
         self.read_session = session
+        self._shaped_for: dict[str, Any] | None = None
+        self._schema_keys: tuple[str, ...] = ()
         super().__init__(*args, **kwargs)
+
+    def shape_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Every schema key, null where HighLevel left it out, before stream maps run.
+
+        Stream maps and targets then see stable columns (``md5(email)`` works on a contact
+        without an email), and keys the schema does not declare are not passed on.
+        """
+        properties = self.schema.get("properties") or {}
+        if properties is not self._shaped_for:
+            self._shaped_for = properties
+            self._schema_keys = tuple(properties)
+        self.read_session.progress.count(self.name)
+        return {key: record.get(key) for key in self._schema_keys}
 
     @property
     def client(self) -> GHLClient:
@@ -85,7 +102,17 @@ class GHLStream(RESTStream):
         return func  # GHLClient.send already retries what is safe to retry
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        yield from extract_jsonpath(self.records_jsonpath, input=response_json(response))
+        body = response_json(response)
+        self._note_total(body)
+        yield from extract_jsonpath(self.records_jsonpath, input=body)
+
+    def _note_total(self, body: Any) -> None:
+        """A top-level stream's reported ``total`` (the contacts search has one) feeds the
+        progress line's share and ETA; a child's total is per contact, so it is not used."""
+        if self.parent_stream_type is None and isinstance(body, dict):
+            total = body.get("total")
+            if isinstance(total, int) and total >= 0:
+                self.read_session.note_total(self.name, total)
 
     def request_records(self, context: Context | None) -> Iterable[dict]:
         """Pages from the API; a stream whose scope the token lacks is skipped.

@@ -73,12 +73,14 @@ def test_the_summary_names_child_totals_requests_and_skips(
     tasks.contacts, tasks.records = 3, 7
     reads.child_counts_for("notes")  # no contacts: no line
     reads.client  # noqa: B018 - the summary reads the client's meters once it exists
+    reads.progress.count("contacts", 5)
     with caplog.at_level(logging.INFO, LOGGER.name):
-        reads.log_summary()
+        reads.log_summary(["contacts", "notes"], "contacts 2024-01-02T00:00:00Z")
     assert [r.getMessage() for r in caplog.records] == [
         "Stream 'tasks': 7 records from 3 contacts",
-        "Run summary: 12 requests, 1 retries, 2 rate-limit waits (429), 3.2s paced; "
-        "daily budget left: 199000; skipped streams: social_tags (missing tag.readonly)",
+        "Run summary after 0s: records: contacts 5, notes 0; 12 requests, 1 retries, "
+        "2 rate-limit waits (429), 3.2s paced; daily budget left: 199000; skipped streams: "
+        "social_tags (missing tag.readonly); bookmark: contacts 2024-01-02T00:00:00Z",
     ]
 
 
@@ -86,8 +88,8 @@ def test_the_summary_without_a_client_says_unknown(caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.INFO, LOGGER.name):
         session().log_summary()
     assert caplog.records[-1].getMessage() == (
-        "Run summary: 0 requests, 0 retries, 0 rate-limit waits (429), 0.0s paced; "
-        "daily budget left: unknown; skipped streams: none"
+        "Run summary after 0s: records: none; 0 requests, 0 retries, 0 rate-limit waits "
+        "(429), 0.0s paced; daily budget left: unknown; skipped streams: none; bookmark: none"
     )
 
 
