@@ -102,7 +102,7 @@ def event_body(
     return json.dumps(payload).encode()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -139,7 +139,14 @@ class Receiver:
 
 
 def start_receiver(spool: str, keys: Keys, log_path: Path, *extra: str) -> Receiver:
-    port = _free_port()
+    key_files = (keys.rsa.public_key_file, keys.ed25519.public_key_file)
+    return start_receiver_on(free_port(), spool, key_files, log_path, *extra)
+
+
+def start_receiver_on(
+    port: int, spool: str, key_files: tuple[Path, Path], log_path: Path, *extra: str
+) -> Receiver:
+    """A receiver on ``port`` trusting the (RSA, Ed25519) public key files given."""
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
@@ -150,9 +157,9 @@ def start_receiver(spool: str, keys: Keys, log_path: Path, *extra: str) -> Recei
             "--spool",
             spool,
             "--public-key-file",
-            str(keys.rsa.public_key_file),
+            str(key_files[0]),
             "--ed25519-public-key-file",
-            str(keys.ed25519.public_key_file),
+            str(key_files[1]),
             *extra,
         ],
         stdout=log,

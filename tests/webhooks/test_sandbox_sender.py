@@ -1,0 +1,173 @@
+"""The sandbox sends signed HighLevel webhooks for its writes, and a real receiver takes them.
+
+A real ``ghl-webhooks serve`` is given the sandbox's generated public keys (written by
+``TestSigningKeys.write_public_keys``, as ``ghl-sandbox serve --webhook-keys-dir`` does);
+the sandbox posts to it from its background sender. What reaches the spool is what the
+tap will read, so these tests pin the payload shapes the tap relies on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from ghl_sandbox.server import SandboxServer
+from ghl_sandbox.webhooks import WebhookSender
+from ghl_webhooks import Spool
+from tests.conftest import Admin, start_sandbox
+from tests.webhooks.conftest import Receiver, free_port, start_receiver_on
+
+NOTE_EVENT_KEYS = {"type", "locationId", "webhookId", "timestamp", "id", "body", "contactId"}
+
+
+@pytest.fixture(scope="module")
+def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxServer, Receiver]]:
+    directory = tmp_path_factory.mktemp("sandbox-hooks")
+    port = free_port()
+    server = start_sandbox(
+        seed=3,
+        contacts=20,
+        rate_limit_max=5000,
+        rate_limit_interval_ms=1000,
+        webhook_url=f"http://127.0.0.1:{port}/webhooks/highlevel",
+    )
+    keys = server.runtime.webhooks.keys
+    assert keys is not None
+    key_files = keys.write_public_keys(directory)
+    receiver = start_receiver_on(
+        port, str(directory / "spool.sqlite3"), key_files, directory / "receiver.log"
+    )
+    yield server, receiver
+    receiver.stop()
+    server.stop()
+
+
+def api(server: SandboxServer, method: str, path: str, body: Any = None) -> Any:
+    credentials = server.credentials
+    response = requests.request(
+        method,
+        f"{server.url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {credentials['access_token']}", "Version": "2021-07-28"},
+        timeout=10,
+    )
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def spooled(receiver: Receiver, since: int = 0) -> list[dict[str, Any]]:
+    with Spool.open(receiver.spool) as spool:
+        return [{"seq": e.seq, **json.loads(e.body)} for e in spool.read_since(since)]
+
+
+def settle(server: SandboxServer) -> None:
+    assert server.runtime.webhooks.wait_idle(15), server.runtime.webhooks.snapshot()
+
+
+def last_seq(server: SandboxServer, receiver: Receiver) -> int:
+    """The spool's last seq once everything sent so far has arrived."""
+    settle(server)
+    events = spooled(receiver)
+    return events[-1]["seq"] if events else 0
+
+
+def test_api_writes_arrive_signed_in_the_receivers_spool(wired: tuple[SandboxServer, Receiver]):
+    server, receiver = wired
+    start = last_seq(server, receiver)
+    location = server.credentials["location_id"]
+    created = api(server, "POST", "/contacts/", {"locationId": location, "email": "a@x.io"})
+    contact_id = created["contact"]["id"]
+    note = api(server, "POST", f"/contacts/{contact_id}/notes", {"body": "first"})["note"]
+    api(server, "PUT", f"/contacts/{contact_id}/notes/{note['id']}", {"body": "edited"})
+    api(server, "POST", f"/contacts/{contact_id}/tags", {"tags": ["vip"]})
+    api(server, "DELETE", f"/contacts/{contact_id}")
+    settle(server)
+
+    events = spooled(receiver, start)
+    assert [e["type"] for e in events] == [
+        "ContactCreate",
+        "NoteCreate",
+        "NoteUpdate",
+        "ContactTagUpdate",
+        "ContactDelete",
+    ]
+    assert server.runtime.webhooks.snapshot()["failed"] == 0
+    assert {e["id"] for e in events if e["type"].startswith("Contact")} == {contact_id}
+    note_update = events[2]
+    # HighLevel's note events carry only these fields (NoteUpdate.md), no dateUpdated.
+    assert set(note_update) - {"seq"} == NOTE_EVENT_KEYS | {"dateAdded"}
+    assert (note_update["id"], note_update["body"], note_update["contactId"]) == (
+        note["id"],
+        "edited",
+        contact_id,
+    )
+    assert events[3]["tags"] == ["vip"]
+    assert events[4]["email"] == "a@x.io"  # a delete carries the contact as it was
+
+
+def test_a_note_edit_leaves_the_contacts_date_updated_alone(
+    wired: tuple[SandboxServer, Receiver],
+):
+    server, receiver = wired
+    location = server.credentials["location_id"]
+    contact_id = api(server, "POST", "/contacts/", {"locationId": location, "email": "n@x.io"})[
+        "contact"
+    ]["id"]
+    note = api(server, "POST", f"/contacts/{contact_id}/notes", {"body": "v1"})["note"]
+    before = api(server, "GET", f"/contacts/{contact_id}")["contact"]["dateUpdated"]
+    start = last_seq(server, receiver)
+    api(server, "PUT", f"/contacts/{contact_id}/notes/{note['id']}", {"body": "v2"})
+    settle(server)
+    assert api(server, "GET", f"/contacts/{contact_id}")["contact"]["dateUpdated"] == before
+    assert [e["type"] for e in spooled(receiver, start)] == ["NoteUpdate"]
+
+
+def test_admin_changes_send_events_too(wired: tuple[SandboxServer, Receiver]):
+    server, receiver = wired
+    admin = Admin(server.url)
+    location = server.credentials["location_id"]
+    start = last_seq(server, receiver)
+    added = admin.post("touch-children", {"kind": "notes", "action": "add", "count": 2})
+    edited = admin.post("touch-children", {"kind": "notes", "action": "update", "count": 1})
+    deleted = admin.post("delete", {"kind": "contacts", "locationId": location, "count": 1})
+    settle(server)
+    events = spooled(receiver, start)
+    kinds = [e["type"] for e in events]
+    assert kinds == ["NoteCreate", "NoteCreate", "NoteUpdate", "ContactDelete"]
+    assert events[2]["contactId"] in edited["contactIds"]
+    assert {e["contactId"] for e in events[:2]} == set(added["contactIds"])
+    assert events[3]["id"] == deleted["ids"][0]
+    exported = admin.get("webhooks")
+    assert exported["ed25519_public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+    assert exported["delivered"] == exported["queued"]
+
+
+def test_a_receiver_that_does_not_trust_the_key_gets_nothing_stored(
+    tmp_path: Path, keys: Any
+) -> None:
+    """Another sandbox (other keys) posting to a receiver: 401, retried, then counted failed."""
+    port = free_port()
+    key_files = (keys.rsa.public_key_file, keys.ed25519.public_key_file)
+    receiver = start_receiver_on(port, str(tmp_path / "s.sqlite3"), key_files, tmp_path / "r.log")
+    sender = WebhookSender(f"{receiver.url}/webhooks/highlevel", attempts=2, backoff_s=0.01)
+    try:
+        sender.emit("ContactCreate", "loc", {"id": "c1"})
+        assert sender.wait_idle(10)
+        assert sender.snapshot()["failed"] == 1
+        assert sender.snapshot()["retries"] == 1
+        assert spooled(receiver) == []
+    finally:
+        sender.close()
+        receiver.stop()
+
+
+def test_without_a_url_nothing_is_queued() -> None:
+    sender = WebhookSender("")
+    sender.emit("ContactCreate", "loc", {"id": "c1"})
+    assert sender.snapshot()["queued"] == 0
+    assert sender.keys is None
