@@ -99,3 +99,24 @@ def write_state_now(stream: Stream) -> None:
     """Write a STATE message even if singer-sdk thinks nothing changed since the last one."""
     stream.state_manager.is_flushed = False
     stream._write_state_message()
+
+
+# -- webhook refreshes (tap_ghl/streams/webhook_refresh.py) ------------------------------
+# A refresh writes records of contacts/notes/tasks/appointments through THAT stream's own
+# record path (selection mask, root conformance, stream maps, pass version), which
+# singer-sdk keeps private (``_generate_record_messages``, ``_write_schema_message``); a
+# delete's ``_sdc_deleted_at`` (declared by webhook_refresh.declare_deleted_at) is set on
+# the message. tests/webhooks/test_tap_webhook_events.py checks both members exist.
+
+
+def write_record_as(stream: Stream, record: dict[str, Any], deleted_at: str | None) -> None:
+    """Write ``record`` as ``stream`` would; with ``deleted_at``, marked deleted then."""
+    for message in stream._generate_record_messages(record):
+        if deleted_at is not None:
+            message.record["_sdc_deleted_at"] = deleted_at
+        stream._tap.write_message(message)
+
+
+def write_schema_of(stream: Stream) -> None:
+    """The stream's SCHEMA (a child stream with no parent record this run wrote none)."""
+    stream._write_schema_message()

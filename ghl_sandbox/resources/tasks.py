@@ -75,7 +75,6 @@ def create_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     children.tasks[task.id] = task
     runtime.writes.count_create("tasks")
     webhook.task(runtime, "TaskCreate", location_id, task)
-    webhook.task(runtime, "TaskCreate", location_id, task)
     return ApiResponse(201, {"task": task.to_api()}, location_id=location_id)
 
 

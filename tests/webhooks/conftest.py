@@ -31,6 +31,9 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from ghl_sandbox.server import SandboxServer
+from ghl_webhooks import Spool
+from tests.conftest import start_sandbox
 from tests.e2e.conftest import Postgres, postgres  # noqa: F401  (the fixture, reused)
 
 RECEIVER_BIN = Path(sys.executable).parent / "ghl-webhooks"
@@ -210,3 +213,53 @@ def postgres_spool_url(postgres: Postgres) -> Iterator[str]:  # noqa: F811
 
 def minutes_ago(minutes: float) -> datetime:
     return datetime.now(timezone.utc) - timedelta(minutes=minutes)
+
+
+# -- a sandbox wired to a receiver (the sandbox's own keys) ------------------------------
+
+
+def start_wired(
+    directory: Path, spool: str | None = None, **sandbox: Any
+) -> tuple[SandboxServer, Receiver]:
+    """A sandbox posting its webhooks to a real receiver that trusts its generated keys."""
+    port = free_port()
+    server = start_sandbox(
+        rate_limit_max=5000,
+        rate_limit_interval_ms=1000,
+        webhook_url=f"http://127.0.0.1:{port}/webhooks/highlevel",
+        **sandbox,
+    )
+    keys = server.runtime.webhooks.keys
+    assert keys is not None
+    key_files = keys.write_public_keys(directory)
+    spool = spool or str(directory / "spool.sqlite3")
+    return server, start_receiver_on(port, spool, key_files, directory / "receiver.log")
+
+
+def api(server: SandboxServer, method: str, path: str, body: Any = None) -> Any:
+    credentials = server.credentials
+    response = requests.request(
+        method,
+        f"{server.url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {credentials['access_token']}", "Version": "2021-07-28"},
+        timeout=10,
+    )
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def spooled(receiver: Receiver, since: int = 0) -> list[dict[str, Any]]:
+    with Spool.open(receiver.spool) as spool:
+        return [{"seq": e.seq, **json.loads(e.body)} for e in spool.read_since(since)]
+
+
+def settle(server: SandboxServer) -> None:
+    assert server.runtime.webhooks.wait_idle(15), server.runtime.webhooks.snapshot()
+
+
+def last_seq(server: SandboxServer, receiver: Receiver) -> int:
+    """The spool's last seq once everything sent so far has arrived."""
+    settle(server)
+    events = spooled(receiver)
+    return events[-1]["seq"] if events else 0

@@ -8,72 +8,35 @@ tap will read, so these tests pin the payload shapes the tap relies on.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from ghl_sandbox.server import SandboxServer
 from ghl_sandbox.webhooks import WebhookSender
-from ghl_webhooks import Spool
-from tests.conftest import Admin, start_sandbox
-from tests.webhooks.conftest import Receiver, free_port, start_receiver_on
+from tests.conftest import Admin
+from tests.webhooks.conftest import (
+    Receiver,
+    api,
+    free_port,
+    last_seq,
+    settle,
+    spooled,
+    start_receiver_on,
+    start_wired,
+)
 
 NOTE_EVENT_KEYS = {"type", "locationId", "webhookId", "timestamp", "id", "body", "contactId"}
 
 
 @pytest.fixture(scope="module")
 def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxServer, Receiver]]:
-    directory = tmp_path_factory.mktemp("sandbox-hooks")
-    port = free_port()
-    server = start_sandbox(
-        seed=3,
-        contacts=20,
-        rate_limit_max=5000,
-        rate_limit_interval_ms=1000,
-        webhook_url=f"http://127.0.0.1:{port}/webhooks/highlevel",
-    )
-    keys = server.runtime.webhooks.keys
-    assert keys is not None
-    key_files = keys.write_public_keys(directory)
-    receiver = start_receiver_on(
-        port, str(directory / "spool.sqlite3"), key_files, directory / "receiver.log"
-    )
+    server, receiver = start_wired(tmp_path_factory.mktemp("sandbox-hooks"), seed=3, contacts=20)
     yield server, receiver
     receiver.stop()
     server.stop()
-
-
-def api(server: SandboxServer, method: str, path: str, body: Any = None) -> Any:
-    credentials = server.credentials
-    response = requests.request(
-        method,
-        f"{server.url}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {credentials['access_token']}", "Version": "2021-07-28"},
-        timeout=10,
-    )
-    assert response.status_code < 300, response.text
-    return response.json()
-
-
-def spooled(receiver: Receiver, since: int = 0) -> list[dict[str, Any]]:
-    with Spool.open(receiver.spool) as spool:
-        return [{"seq": e.seq, **json.loads(e.body)} for e in spool.read_since(since)]
-
-
-def settle(server: SandboxServer) -> None:
-    assert server.runtime.webhooks.wait_idle(15), server.runtime.webhooks.snapshot()
-
-
-def last_seq(server: SandboxServer, receiver: Receiver) -> int:
-    """The spool's last seq once everything sent so far has arrived."""
-    settle(server)
-    events = spooled(receiver)
-    return events[-1]["seq"] if events else 0
 
 
 def test_api_writes_arrive_signed_in_the_receivers_spool(wired: tuple[SandboxServer, Receiver]):
@@ -108,6 +71,23 @@ def test_api_writes_arrive_signed_in_the_receivers_spool(wired: tuple[SandboxSer
     )
     assert events[3]["tags"] == ["vip"]
     assert events[4]["email"] == "a@x.io"  # a delete carries the contact as it was
+
+
+def test_task_writes_send_one_event_each(wired: tuple[SandboxServer, Receiver]):
+    server, receiver = wired
+    contact_id = next(iter(server.state.locations[server.credentials["location_id"]].contacts))
+    start = last_seq(server, receiver)
+    body = {"title": "call", "dueDate": "2030-01-01T00:00:00Z", "completed": False}
+    task = api(server, "POST", f"/contacts/{contact_id}/tasks", body)["task"]
+    api(server, "PUT", f"/contacts/{contact_id}/tasks/{task['id']}", {"title": "call back"})
+    api(server, "PUT", f"/contacts/{contact_id}/tasks/{task['id']}/completed", {"completed": True})
+    api(server, "DELETE", f"/contacts/{contact_id}/tasks/{task['id']}")
+    settle(server)
+    events = spooled(receiver, start)
+    # A retitle sends nothing: HighLevel has no TaskUpdate event.
+    assert [e["type"] for e in events] == ["TaskCreate", "TaskComplete", "TaskDelete"]
+    assert {e["id"] for e in events} == {task["id"]}
+    assert events[1]["title"] == "call back"
 
 
 def test_a_note_edit_leaves_the_contacts_date_updated_alone(
