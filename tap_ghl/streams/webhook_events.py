@@ -15,7 +15,6 @@ about one request per record named, and nothing when there are no events.
 
 from __future__ import annotations
 
-import json
 import typing as t
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -58,7 +57,8 @@ class WebhookEventsStream(Stream):
         th.Property("contact_id", th.StringType),
         th.Property("received_at", th.DateTimeType),
         th.Property("timestamp", th.DateTimeType),
-        th.Property("payload", th.ObjectType(additional_properties=True)),
+        # The signed body, parsed (the spool keeps the exact bytes).
+        th.Property("body", th.ObjectType(additional_properties=True)),
     ).to_dict()
 
     def __init__(self, *args: Any, session: ReadSession, **kwargs: Any) -> None:
@@ -84,17 +84,7 @@ class WebhookEventsStream(Stream):
                     plan.add(event)
                 refresher.run(plan)
                 for event in batch:
-                    yield {
-                        "seq": event.seq,
-                        "webhook_id": event.webhook_id,
-                        "type": event.type,
-                        "location_id": event.location_id,
-                        "entity_id": event.entity_id,
-                        "contact_id": event.contact_id,
-                        "received_at": event.received_at.isoformat(),
-                        "timestamp": event.timestamp.isoformat(),
-                        "payload": json.loads(event.body),
-                    }
+                    yield event.as_json()
                 events_read += len(batch)
                 since = batch[-1].seq
         outcome = refresher.outcome

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from singer_sdk import Stream
 
+from ghl_sandbox.cli import tap_config as sandbox_tap_config
 from ghl_sandbox.server import SandboxServer
 from tap_ghl.streams.webhook_events import WebhookEventsStream
 from tests.tap.singer_output import TapRun, run_tap
@@ -33,12 +34,8 @@ def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxSer
 
 
 def tap_config(server: SandboxServer, receiver: Receiver) -> dict[str, Any]:
-    credentials = server.credentials
     return {
-        "api_url": server.url,
-        "location_id": credentials["location_id"],
-        "access_token": credentials["access_token"],
-        "start_date": "2020-01-01T00:00:00Z",
+        **sandbox_tap_config(server.url, server.credentials),
         "webhook_spool": receiver.spool,
         # Full passes are what a run every minute must not do; a day apart here.
         "full_pass_interval_hours": 24,
