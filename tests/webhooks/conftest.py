@@ -223,12 +223,9 @@ def start_wired(
 ) -> tuple[SandboxServer, Receiver]:
     """A sandbox posting its webhooks to a real receiver that trusts its generated keys."""
     port = free_port()
-    server = start_sandbox(
-        rate_limit_max=5000,
-        rate_limit_interval_ms=1000,
-        webhook_url=f"http://127.0.0.1:{port}/webhooks/highlevel",
-        **sandbox,
-    )
+    limits = {"rate_limit_max": 5000, "rate_limit_interval_ms": 1000}
+    url = f"http://127.0.0.1:{port}/webhooks/highlevel"
+    server = start_sandbox(**{**limits, **sandbox}, webhook_url=url)
     keys = server.runtime.webhooks.keys
     assert keys is not None
     key_files = keys.write_public_keys(directory)
