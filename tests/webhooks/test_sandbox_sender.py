@@ -8,7 +8,10 @@ tap will read, so these tests pin the payload shapes the tap relies on.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +154,41 @@ def test_without_a_url_nothing_is_queued() -> None:
     sender.emit("ContactCreate", "loc", {"id": "c1"})
     assert sender.snapshot()["queued"] == 0
     assert sender.keys is None
+
+
+def test_forged_unsigned_altered_and_replayed_events_never_reach_the_spool(
+    wired: tuple[SandboxServer, Receiver], keys: Any
+) -> None:
+    """Against the receiver that trusts the sandbox: only the sandbox's own signatures pass,
+    a replay of a genuine delivery is acknowledged without a second row, a stale one is 401."""
+    server, receiver = wired
+    sandbox_keys = server.runtime.webhooks.keys
+    assert sandbox_keys is not None
+    start = last_seq(server, receiver)
+    genuine = json.dumps(
+        {
+            "type": "NoteUpdate",
+            "locationId": server.credentials["location_id"],
+            "id": "n1",
+            "body": "real",
+            "contactId": "c1",
+            "webhookId": str(uuid.uuid4()),
+            "timestamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        }
+    ).encode()
+    forged = keys.ed25519.headers(genuine) | keys.rsa.headers(genuine)  # other keys
+    altered = genuine.replace(b'"real"', b'"fake"')
+    stale = json.loads(genuine) | {
+        "webhookId": str(uuid.uuid4()),
+        "timestamp": "2020-01-01T00:00:00Z",
+    }
+    stale_body = json.dumps(stale).encode()
+
+    assert receiver.post(genuine).status_code == 401  # unsigned
+    assert receiver.post(genuine, forged).status_code == 401
+    assert receiver.post(altered, sandbox_keys.headers(genuine)).status_code == 401
+    assert receiver.post(stale_body, sandbox_keys.headers(stale_body)).status_code == 401
+    first = receiver.post(genuine, sandbox_keys.headers(genuine))
+    replay = receiver.post(genuine, sandbox_keys.headers(genuine))
+    assert (first.status_code, replay.status_code) == (200, 200)
+    assert [e["body"] for e in spooled(receiver, start)] == ["real"]
