@@ -19,6 +19,7 @@ from singer_sdk import Stream
 from ghl_sandbox.cli import tap_config as sandbox_tap_config
 from ghl_sandbox.server import SandboxServer
 from tap_ghl.streams.webhook_events import WebhookEventsStream
+from tests.conftest import Admin
 from tests.tap.singer_output import TapRun, run_tap
 from tests.webhooks.conftest import Receiver, api, last_seq, settle, start_wired
 
@@ -143,3 +144,33 @@ def test_without_a_spool_the_stream_is_empty(wired: tuple[SandboxServer, Receive
     run, _ = run_tap(config, streams=["webhook_events"])
     assert run.exit_code == 0 and "webhook_events" not in run.records
     assert WebhookEventsStream.replication_key == "seq"
+
+
+def test_appointment_events_are_written_from_their_payload(
+    wired: tuple[SandboxServer, Receiver],
+) -> None:
+    server, receiver = wired
+    config = tap_config(server, receiver)
+    streams = ["webhook_events", "appointments"]
+    first, _ = run_tap(config, streams=streams)
+    location = config["location_id"]
+    admin = Admin(server.url)
+    start = last_seq(server, receiver)
+    changed = admin.post(
+        "change-children",
+        {"locationId": location, "kind": "appointments", "change": "cancel", "count": 1},
+    )
+    deleted = admin.post("delete", {"locationId": location, "kind": "appointments", "count": 1})
+    settle(server)
+    assert last_seq(server, receiver) == start + 2
+
+    run, _ = run_tap(config, first.final_state, streams=streams)
+    # The refreshes come last (webhook_events syncs after appointments), so they win here.
+    by_id = {r["id"]: r for r in run.records.get("appointments", [])}
+    cancelled = by_id[changed["ids"][0]]
+    assert (
+        cancelled["appointmentStatus"] == "cancelled" and cancelled.get("_sdc_deleted_at") is None
+    )
+    assert cancelled["startTime"].endswith("Z") and cancelled["startTimeRaw"]  # UTC, raw kept
+    gone = by_id[deleted["ids"][0]]
+    assert gone["_sdc_deleted_at"]
