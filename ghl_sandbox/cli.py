@@ -35,10 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     for item in fields(SandboxConfig):
         serve.add_argument(
             "--" + item.name.replace("_", "-"),
-            type=int,
+            type=type(getattr(defaults, item.name)),
             default=getattr(defaults, item.name),
             help=f"default: {getattr(defaults, item.name)}",
         )
+    serve.add_argument("--webhook-keys-dir", type=Path, help="write the webhook public keys here")
     serve.add_argument(
         "--credentials-file",
         type=Path,
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         args.credentials_file.write_text(
             json.dumps(tap_config(server.url, credentials), indent=2) + "\n", encoding="utf-8"
         )
+    if args.webhook_keys_dir and server.runtime.webhooks.keys:
+        server.runtime.webhooks.keys.write_public_keys(args.webhook_keys_dir)
     print(
         f"ghl-sandbox listening on {server.url} ({config.contacts} contacts, ready in "
         f"{ready_s:.2f}s)"

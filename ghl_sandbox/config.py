@@ -35,3 +35,5 @@ class SandboxConfig:
     #: Largest page any list endpoint serves; a bigger ``limit``/``pageLimit`` is silently
     #: served as this many, as a real server may do. 0 = no cap beyond each endpoint's own.
     max_page_size: int = 0
+    #: Where the sandbox POSTs signed webhooks for its writes ("" = none; ghl_sandbox.webhooks).
+    webhook_url: str = ""

@@ -20,6 +20,7 @@ from ghl_sandbox.registry import Registry
 from ghl_sandbox.resources import REGISTRY
 from ghl_sandbox.seed import build_state
 from ghl_sandbox.stats import RequestLog
+from ghl_sandbox.webhooks import WebhookSender
 from ghl_sandbox.write_state import WriteState
 
 
@@ -70,6 +71,7 @@ class SandboxRuntime:
         self.faults = FaultPlan()
         self.log = RequestLog()
         self.writes = WriteState(config.seed, registry.create_kinds)
+        self.webhooks = WebhookSender(config.webhook_url)
         self.touch_calls = 0
         #: See ``SandboxConfig.max_page_size``; changed at run time by ``/_sandbox/limits``.
         self.max_page_size = config.max_page_size

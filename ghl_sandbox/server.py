@@ -276,6 +276,7 @@ class SandboxServer:
         self._httpd.serve_forever(POLL_INTERVAL_S)
 
     def stop(self) -> None:
+        self.runtime.webhooks.close()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:

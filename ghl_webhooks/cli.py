@@ -96,18 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _read(args: argparse.Namespace) -> int:
     with Spool.open(args.spool) as spool:
         for event in spool.read_since(args.since, args.limit):
-            line = {
-                "seq": event.seq,
-                "webhook_id": event.webhook_id,
-                "type": event.type,
-                "location_id": event.location_id,
-                "entity_id": event.entity_id,
-                "contact_id": event.contact_id,
-                "received_at": event.received_at.isoformat(),
-                "timestamp": event.timestamp.isoformat(),
-                "body": json.loads(event.body),
-            }
-            sys.stdout.write(json.dumps(line) + "\n")
+            sys.stdout.write(json.dumps(event.as_json()) + "\n")
     return 0
 
 

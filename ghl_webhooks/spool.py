@@ -12,6 +12,7 @@ transaction-level advisory lock around the insert, so several receivers keep it 
 
 from __future__ import annotations
 
+import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -51,6 +52,20 @@ class SpooledEvent:
     received_at: datetime
     timestamp: datetime
     body: str
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready, the body parsed: what ``ghl-webhooks read`` prints and the tap emits."""
+        return {
+            "seq": self.seq,
+            "webhook_id": self.webhook_id,
+            "type": self.type,
+            "location_id": self.location_id,
+            "entity_id": self.entity_id,
+            "contact_id": self.contact_id,
+            "received_at": self.received_at.isoformat(),
+            "timestamp": self.timestamp.isoformat(),
+            "body": json.loads(self.body),
+        }
 
 
 class Spool(ABC):

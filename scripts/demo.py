@@ -65,8 +65,22 @@ class DemoError(Exception):
 # -- the things the demo starts -------------------------------------------------------------
 
 
+def wait_until_up(process: subprocess.Popen[bytes], url: str, name: str, log: Path) -> None:
+    """Until ``url`` answers 2xx; a DemoError if ``process`` exits or 30 s pass first."""
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise DemoError(f"{name} exited early; see {log}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=1).ok:
+                return
+        if time.monotonic() > deadline:
+            raise DemoError(f"{name} did not answer within 30 s; see {log}")
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
-def sandbox() -> Iterator[dict[str, Any]]:
+def sandbox(extra: tuple[str, ...] | list[str] = ()) -> Iterator[dict[str, Any]]:
     """`ghl-sandbox serve` in the background; yields its tap config (with the token)."""
     with contextlib.suppress(requests.RequestException):
         requests.get(f"{SANDBOX_URL}/_sandbox/stats", timeout=1)
@@ -88,20 +102,12 @@ def sandbox() -> Iterator[dict[str, Any]]:
         str(RATE_LIMIT_MAX),
         "--credentials-file",
         str(SANDBOX_CONFIG),
+        *extra,
     ]
     with SANDBOX_LOG.open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise DemoError(f"ghl-sandbox exited early; see {SANDBOX_LOG}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{SANDBOX_URL}/_sandbox/stats", timeout=1).ok:
-                    break
-            if time.monotonic() > deadline:
-                raise DemoError(f"ghl-sandbox did not answer within 30 s; see {SANDBOX_LOG}")
-            time.sleep(0.2)
+        wait_until_up(process, f"{SANDBOX_URL}/_sandbox/stats", "ghl-sandbox", SANDBOX_LOG)
         yield json.loads(SANDBOX_CONFIG.read_text())
     finally:
         process.terminate()
@@ -349,6 +355,15 @@ def run_demo() -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n")[0])
     parser.add_argument("--reset", action="store_true", help="start over: drop data and state")
+    parser.add_argument(
+        "--realtime",
+        type=int,
+        nargs="?",
+        const=3,
+        metavar="RUNS",
+        help="webhooks + a one-minute `meltano run` loop (scripts/demo_realtime.py)",
+    )
+    parser.add_argument("--interval", type=float, default=60.0, help="--realtime: seconds per run")
     args = parser.parse_args(argv)
 
     def interrupted(signum: int, frame: object) -> None:
@@ -361,14 +376,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.reset:
             reset()
-        ok = run_demo()
+        if args.realtime:
+            from demo_realtime import run_loop
+
+            ok = run_loop(args.realtime, args.interval)
+        else:
+            ok = run_demo()
     except DemoError as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     if not ok:
-        print("demo failed: PostgreSQL and the sandbox disagree (see the table)", file=sys.stderr)
+        print("demo failed: PostgreSQL and the sandbox disagree (see above)", file=sys.stderr)
         return 1
     return 0
 

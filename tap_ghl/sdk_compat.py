@@ -131,3 +131,22 @@ def records_for_batch(stream: Stream, context: Context | None) -> Any:
 def write_batch_message(stream: Stream, encoding: Any, manifest: list[str]) -> None:
     """Write a BATCH message for the stream (and its stream-map aliases)."""
     stream._write_batch_message(encoding=encoding, manifest=manifest)
+# -- webhook refreshes (tap_ghl/streams/webhook_refresh.py) ------------------------------
+# A refresh writes records of contacts/notes/tasks/appointments through THAT stream's own
+# record path (selection mask, root conformance, stream maps, pass version), which
+# singer-sdk keeps private (``_generate_record_messages``, ``_write_schema_message``); a
+# delete's ``_sdc_deleted_at`` (declared by webhook_refresh.declare_deleted_at) is set on
+# the message. tests/webhooks/test_tap_webhook_events.py checks both members exist.
+
+
+def write_record_as(stream: Stream, record: dict[str, Any], deleted_at: str | None) -> None:
+    """Write ``record`` as ``stream`` would; with ``deleted_at``, marked deleted then."""
+    for message in stream._generate_record_messages(record):
+        if deleted_at is not None:
+            message.record["_sdc_deleted_at"] = deleted_at
+        stream._tap.write_message(message)
+
+
+def write_schema_of(stream: Stream) -> None:
+    """The stream's SCHEMA (a child stream with no parent record this run wrote none)."""
+    stream._write_schema_message()

@@ -30,6 +30,7 @@ from tap_ghl.singer_writer import OneSchemaPerStreamWriter
 from tap_ghl.streams import LOCATION_WIDE_SETTINGS, STREAM_TYPES
 from tap_ghl.streams.contacts import MAX_PAGE_SIZE
 from tap_ghl.streams.full_pass import activate_versions_enabled
+from tap_ghl.streams.webhook_events import WEBHOOK_SPOOL_SETTING
 
 TAP_PROPERTIES = th.PropertiesList(
     *connection_properties(),
@@ -113,6 +114,7 @@ TAP_PROPERTIES = th.PropertiesList(
     progress_interval_property(
         "records per stream with totals where HighLevel reports them, an ETA"
     ),
+    WEBHOOK_SPOOL_SETTING,
     th.Property(
         "strict_scopes",
         th.BooleanType,

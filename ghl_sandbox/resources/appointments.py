@@ -20,6 +20,7 @@ from ghl_sandbox.query_params import skip_limit_number
 from ghl_sandbox.registry import ChildKind, Family
 from ghl_sandbox.request_validation import validate_body
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
+from ghl_sandbox.webhooks import payloads as webhook
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -99,6 +100,7 @@ def delete_event(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     grant = request.grant
     owner = location(runtime, grant.location_id if grant else None)
     children, event = appointment_of(owner, request.path_params["eventId"])
+    webhook.appointment(runtime, "AppointmentDelete", owner, event)
     del children.appointments[event.id]
     return ApiResponse(201, {"succeeded": True}, location_id=owner.id)
 

@@ -16,6 +16,7 @@ from ghl_sandbox.model.store import Location
 from ghl_sandbox.registry import ChildKind, Family
 from ghl_sandbox.request_validation import validate_body
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
+from ghl_sandbox.webhooks import payloads as webhook
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -52,6 +53,7 @@ def create_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     _apply_note(note, body)
     children.notes[note.id] = note
     runtime.writes.count_create("notes")
+    webhook.note(runtime, "NoteCreate", location_id, note)
     return ApiResponse(201, {"note": note.to_api()}, location_id=location_id)
 
 
@@ -60,11 +62,13 @@ def update_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id, children = contact_children(runtime, request)
     note = note_of(children, request)
     _apply_note(note, body)
+    webhook.note(runtime, "NoteUpdate", location_id, note)
     return ApiResponse(200, {"note": note.to_api()}, location_id=location_id)
 
 
 def delete_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id, children = contact_children(runtime, request)
+    webhook.note(runtime, "NoteDelete", location_id, note_of(children, request))
     del children.notes[note_of(children, request).id]
     return ApiResponse(200, {"succeded": True}, location_id=location_id)
 

@@ -24,6 +24,7 @@ from ghl_sandbox.model.store import Location
 from ghl_sandbox.registry import ChildKind, Family
 from ghl_sandbox.request_validation import validate_body
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
+from ghl_sandbox.webhooks import payloads as webhook
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -73,6 +74,7 @@ def create_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     _apply_task(task, body)
     children.tasks[task.id] = task
     runtime.writes.count_create("tasks")
+    webhook.task(runtime, "TaskCreate", location_id, task)
     return ApiResponse(201, {"task": task.to_api()}, location_id=location_id)
 
 
@@ -81,6 +83,8 @@ def update_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id, children = contact_children(runtime, request)
     task = task_of(children, request)
     _apply_task(task, body)
+    if body.get("completed") is True:  # HighLevel has no TaskUpdate event
+        webhook.task(runtime, "TaskComplete", location_id, task)
     return ApiResponse(200, {"task": task.to_api()}, location_id=location_id)
 
 
@@ -89,11 +93,14 @@ def complete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id, children = contact_children(runtime, request)
     task = task_of(children, request)
     task.completed = bool(body["completed"])
+    if task.completed:  # HighLevel has TaskComplete, no "reopened" event
+        webhook.task(runtime, "TaskComplete", location_id, task)
     return ApiResponse(200, {"task": task.to_api()}, location_id=location_id)
 
 
 def delete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id, children = contact_children(runtime, request)
+    webhook.task(runtime, "TaskDelete", location_id, task_of(children, request))
     del children.tasks[task_of(children, request).id]
     return ApiResponse(200, {"succeded": True}, location_id=location_id)
 

@@ -32,6 +32,7 @@ import requests
 
 from ghl_sandbox.config import SandboxConfig
 from ghl_sandbox.server import SandboxServer
+from tests.webhooks.spool_samples import APP_INSTALL, spool_with_one_event
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Plugins the e2e tests need; `meltano install` installs only these.
@@ -234,6 +235,9 @@ def meltano(
             "TARGET_POSTGRES_SQLALCHEMY_URL": postgres.sqlalchemy_url,
             "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": postgres.schema,
             "TARGET_JSONL_DESTINATION_PATH": str(work / "jsonl"),
+            # One AppInstall event, so webhook_events has a row (tests/e2e/test_realtime.py
+            # covers refreshes); it names no record, so no other stream's count changes.
+            "TAP_GHL_WEBHOOK_SPOOL": spool_with_one_event(creds["location_id"], work, APP_INSTALL),
         }
     )
     (work / "sys").mkdir()

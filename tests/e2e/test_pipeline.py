@@ -45,6 +45,7 @@ def expected_counts(server: SandboxServer) -> dict[str, int]:
     }
     # One snapshot row per location per day, when any social account is connected.
     expected["social_statistics"] = 1 if counts["social_accounts"] else 0
+    expected["webhook_events"] = 1  # the AppInstall event of the meltano fixture's spool
     return expected
 
 

@@ -19,6 +19,7 @@ from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from tap_ghl.tap import TapGHL
 from tests.conftest import start_sandbox
+from tests.webhooks.spool_samples import spool_with_one_event
 
 #: Records each stream reads in the suite's dry run.
 RECORD_LIMIT = 25
@@ -69,6 +70,7 @@ class TestTapGHLStandard(_Base):  # type: ignore[misc, valid-type]
             # The dry run reads only RECORD_LIMIT contacts, which need not include one
             # with a business; naming businesses also exercises the business_ids setting.
             business_ids=business_ids[:2],
+            webhook_spool=spool_with_one_event(server.credentials["location_id"]),
         )
         yield
         server.stop()

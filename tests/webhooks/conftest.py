@@ -31,6 +31,9 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from ghl_sandbox.server import SandboxServer
+from ghl_webhooks import Spool
+from tests.conftest import start_sandbox
 from tests.e2e.conftest import Postgres, postgres  # noqa: F401  (the fixture, reused)
 
 RECEIVER_BIN = Path(sys.executable).parent / "ghl-webhooks"
@@ -102,7 +105,7 @@ def event_body(
     return json.dumps(payload).encode()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -139,7 +142,14 @@ class Receiver:
 
 
 def start_receiver(spool: str, keys: Keys, log_path: Path, *extra: str) -> Receiver:
-    port = _free_port()
+    key_files = (keys.rsa.public_key_file, keys.ed25519.public_key_file)
+    return start_receiver_on(free_port(), spool, key_files, log_path, *extra)
+
+
+def start_receiver_on(
+    port: int, spool: str, key_files: tuple[Path, Path], log_path: Path, *extra: str
+) -> Receiver:
+    """A receiver on ``port`` trusting the (RSA, Ed25519) public key files given."""
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
@@ -150,9 +160,9 @@ def start_receiver(spool: str, keys: Keys, log_path: Path, *extra: str) -> Recei
             "--spool",
             spool,
             "--public-key-file",
-            str(keys.rsa.public_key_file),
+            str(key_files[0]),
             "--ed25519-public-key-file",
-            str(keys.ed25519.public_key_file),
+            str(key_files[1]),
             *extra,
         ],
         stdout=log,
@@ -203,3 +213,50 @@ def postgres_spool_url(postgres: Postgres) -> Iterator[str]:  # noqa: F811
 
 def minutes_ago(minutes: float) -> datetime:
     return datetime.now(timezone.utc) - timedelta(minutes=minutes)
+
+
+# -- a sandbox wired to a receiver (the sandbox's own keys) ------------------------------
+
+
+def start_wired(
+    directory: Path, spool: str | None = None, **sandbox: Any
+) -> tuple[SandboxServer, Receiver]:
+    """A sandbox posting its webhooks to a real receiver that trusts its generated keys."""
+    port = free_port()
+    limits = {"rate_limit_max": 5000, "rate_limit_interval_ms": 1000}
+    url = f"http://127.0.0.1:{port}/webhooks/highlevel"
+    server = start_sandbox(**{**limits, **sandbox}, webhook_url=url)
+    keys = server.runtime.webhooks.keys
+    assert keys is not None
+    key_files = keys.write_public_keys(directory)
+    spool = spool or str(directory / "spool.sqlite3")
+    return server, start_receiver_on(port, spool, key_files, directory / "receiver.log")
+
+
+def api(server: SandboxServer, method: str, path: str, body: Any = None) -> Any:
+    credentials = server.credentials
+    response = requests.request(
+        method,
+        f"{server.url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {credentials['access_token']}", "Version": "2021-07-28"},
+        timeout=10,
+    )
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def spooled(receiver: Receiver, since: int = 0) -> list[dict[str, Any]]:
+    with Spool.open(receiver.spool) as spool:
+        return [{"seq": e.seq, **json.loads(e.body)} for e in spool.read_since(since)]
+
+
+def settle(server: SandboxServer) -> None:
+    assert server.runtime.webhooks.wait_idle(15), server.runtime.webhooks.snapshot()
+
+
+def last_seq(server: SandboxServer, receiver: Receiver) -> int:
+    """The spool's last seq once everything sent so far has arrived."""
+    settle(server)
+    events = spooled(receiver)
+    return events[-1]["seq"] if events else 0

@@ -6,5 +6,9 @@ from __future__ import annotations
 
 from ghl_sandbox.registry import Family
 from ghl_sandbox.resources.admin import controls, lifecycle, records
+from ghl_sandbox.webhooks import admin as webhooks
 
-FAMILY = Family(name="admin", routes=(*controls.ROUTES, *records.ROUTES, *lifecycle.ROUTES))
+FAMILY = Family(
+    name="admin",
+    routes=(*controls.ROUTES, *records.ROUTES, *lifecycle.ROUTES, *webhooks.ROUTES),
+)

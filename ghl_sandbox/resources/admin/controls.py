@@ -18,6 +18,7 @@ from ghl_sandbox.errors import AdminError
 from ghl_sandbox.model.lookups import admin_location
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
 from ghl_sandbox.seed import SOURCES
+from ghl_sandbox.webhooks import payloads as webhook
 from ghl_sandbox.write_state import MATCH_FIELDS
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ def touch(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
         contact.fields["source"] = SOURCES[(position + 1) % len(SOURCES)]
         contact.updated_ms = max(stamp, contact.added_ms)
         state.locations[contact.location_id].changed()
+        webhook.contact(runtime, "ContactUpdate", contact)
     return _ok({"ids": [c.id for c in contacts if c], "dateUpdated": ms_to_iso(stamp)})
 
 

@@ -30,6 +30,7 @@ from ghl_sandbox.model.children import StoredAppointment, StoredTask
 from ghl_sandbox.model.lookups import admin_location
 from ghl_sandbox.model.store import Location
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
+from ghl_sandbox.webhooks import payloads as webhook
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -122,6 +123,7 @@ def delete_records(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
         pool = _records(runtime, location, kind)
     chosen = _choose(runtime, body, pool, lambda _: True)
     for contact_id, records, record in chosen:
+        webhook.record(runtime, "delete", location, record)
         if kind == "contacts":
             location.remove_contact(contact_id)
         else:
@@ -143,6 +145,7 @@ def change_children(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse
     stamp = now_ms()
     for _, _, record in chosen:
         apply(record, stamp)
+        webhook.record(runtime, "update", location, record)
     result = {
         "kind": kind,
         "change": change,

@@ -24,6 +24,7 @@ from ghl_sandbox.model.lookups import admin_location
 from ghl_sandbox.model.store import Location
 from ghl_sandbox.registry import Registry
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
+from ghl_sandbox.webhooks import payloads as webhook
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -95,10 +96,12 @@ def touch_children(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
         if action == "add":
             record_id = new_id(rng)
             records[record_id] = kind.new(record_id, contact_id, location, user, stamp)
+            webhook.record(runtime, "create", location, records[record_id])
         else:
             first = next(iter(records.values()), None)
             if first is not None:
                 kind.edit(first, stamp)
+                webhook.record(runtime, "update", location, first)
             record_id = first.id if first is not None else None
         if record_id is not None:
             touched.append(contact_id)

@@ -19,6 +19,7 @@ from ghl_sandbox.request_validation import validate_body
 from ghl_sandbox.resources.contacts import changes
 from ghl_sandbox.resources.contacts.views import created_view, detail_view
 from ghl_sandbox.routing import ApiRequest, ApiResponse, Route
+from ghl_sandbox.webhooks import payloads as webhook
 
 if TYPE_CHECKING:
     from ghl_sandbox.runtime import SandboxRuntime
@@ -32,6 +33,7 @@ def _create(runtime: SandboxRuntime, location: Location, body: dict[str, Any]) -
     location.contacts[contact.id] = contact
     location.changed()
     runtime.writes.count_create("contacts")
+    webhook.contact(runtime, "ContactCreate", contact)
     return contact
 
 
@@ -60,6 +62,7 @@ def upsert_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     else:
         contact, created = match[0], False
         changes.apply(location, contact, body)
+        webhook.contact(runtime, "ContactUpdate", contact)
     view = detail_view(contact)
     response = {"new": created, "contact": view, "traceId": request.trace_id}
     return ApiResponse(200, response, location_id=location.id)
@@ -74,17 +77,21 @@ def update_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
         if match is not None:
             raise changes.duplicate_error(*match)
     changes.apply(location, contact, body)
+    webhook.contact(runtime, "ContactUpdate", contact)
     view = detail_view(contact)
     return ApiResponse(200, {"succeded": True, "contact": view}, location_id=location.id)
 
 
 def delete_contact(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location, contact = owned_contact(runtime, request)
+    webhook.contact(runtime, "ContactDelete", contact)
     location.remove_contact(contact.id)
     return ApiResponse(200, {"succeded": True}, location_id=location.id)
 
 
-def _change_tags(location: Location, contact: StoredContact, tags: list[str], add: bool) -> None:
+def _change_tags(
+    runtime: SandboxRuntime, location: Location, contact: StoredContact, tags: list[str], add: bool
+) -> None:
     current = contact.fields.get("tags", [])
     wanted = changes.normalise_tags(tags)
     if add:
@@ -94,12 +101,13 @@ def _change_tags(location: Location, contact: StoredContact, tags: list[str], ad
     if updated != current:
         contact.fields["tags"] = updated
         changes.touch(location, contact)
+        webhook.contact(runtime, "ContactTagUpdate", contact)
 
 
 def add_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("TagsDTO", request.body)
     location, contact = owned_contact(runtime, request)
-    _change_tags(location, contact, body["tags"], add=True)
+    _change_tags(runtime, location, contact, body["tags"], add=True)
     tags = list(contact.fields["tags"])
     return ApiResponse(201, {"tags": tags}, location_id=location.id)
 
@@ -107,7 +115,7 @@ def add_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 def remove_tags(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     body = validate_body("TagsDTO", request.body)
     location, contact = owned_contact(runtime, request)
-    _change_tags(location, contact, body["tags"], add=False)
+    _change_tags(runtime, location, contact, body["tags"], add=False)
     tags = list(contact.fields.get("tags", []))
     return ApiResponse(200, {"tags": tags}, location_id=location.id)
 
@@ -132,9 +140,9 @@ def _bulk_one(
         }
     old = list(contact.fields.get("tags", []))
     if not add and body.get("removeAllTags") is True:
-        _change_tags(location, contact, old, add=False)
+        _change_tags(runtime, location, contact, old, add=False)
     else:
-        _change_tags(location, contact, body["tags"], add=add)
+        _change_tags(runtime, location, contact, body["tags"], add=add)
     new = contact.fields.get("tags", [])
     return {
         "contactId": contact_id,
