@@ -339,13 +339,13 @@ def run_demo() -> bool:
         now = bookmarks(env).get("contacts", {}).get("replication_key_value")
         say(f"contacts bookmark in Meltano state {STATE_ID}: {now}")
         if previous:
-            overlap = written.get("contacts", 0) - len(touched)
             say(
-                f"The incremental run re-read {written.get('contacts', 0)} contacts (the "
-                f"{len(touched)} touched ones plus {overlap} from the lookback window, "
-                "lookback_window_minutes before the old bookmark) and only what hangs off them: "
-                "their tasks, notes and appointments and the members of their businesses. "
-                "Everything is upserted on its primary key, so no row count changed."
+                f"This run was a full pass (full_pass_interval_hours: 0, every run): it re-sent "
+                f"every contact, task, appointment and business membership so that anything "
+                f"deleted in HighLevel is marked deleted in PostgreSQL, but read notes only for "
+                f"the {len(touched)} touched contacts "
+                f"({written.get('notes', 0)} notes). Everything is upserted on its primary key, "
+                "so no row count changed."
             )
         else:
             say("Run scripts/demo again to see an incremental run move only changed contacts.")

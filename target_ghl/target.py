@@ -11,12 +11,13 @@ STATE waits with it.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import RecordSink, Sink
 
-from ghl_api.errors import ConfigError
+from ghl_api.errors import ConfigError, DailyLimitExhausted
 from ghl_api.settings import build_client
 from ghl_singer.exits import RUN_END, fail, invoke_with_one_line_errors
 from ghl_singer.progress import Progress, RequestUse
@@ -176,6 +177,14 @@ class TargetGHL(DrainOnStateTarget):
             # Exit codes: 2 a record rejected under on_record_error: fail, 1 the dead-letter
             # file failed; GHLError (3 budget, 1 other) ends in ``invoke`` the same way.
             fail(self.logger, f"Run stopped: {exc}", exc.exit_code, exc)
+        except DailyLimitExhausted:
+            # Writes that went through before the budget ran out are in the id map: keep
+            # them, so the resume (from the last STATE) matches those records by source id
+            # instead of writing them again. STATE itself stays where it was.
+            lock = self.session.lock
+            with contextlib.nullcontext() if lock.held() else lock:
+                self.session.directory.save()
+            raise
 
     @classmethod
     def invoke(  # type: ignore[override]

@@ -35,6 +35,9 @@ from target_ghl.outcomes import Outcome, Rejection
 from target_ghl.sinks.base import GHLSink
 from target_ghl.tag_batches import TagMember
 
+#: Look-up / re-send cycles for an upsert whose answer was lost before the outcome stands.
+UPSERT_RECONCILE_ATTEMPTS = 3
+
 
 def _not_found(rejection: Rejection) -> bool:
     return rejection.status in (400, 404) and "not found" in rejection.message.lower()
@@ -135,24 +138,28 @@ class ContactsSink(GHLSink[ContactWrite]):
         return body.get("contact") or {"id": contact_id, "tags": []}
 
     def _upsert(self, command: ContactWrite) -> tuple[dict[str, Any], bool]:
-        body = command.upsert_body(self.writer.location_id)
-        try:
-            result = self.writer.write("POST", "/contacts/upsert", body)
-        except OutcomeUnknown:
-            return self._reconcile_upsert(command, body)
-        return result["contact"], bool(result.get("new"))
+        """Upsert; an answer lost in flight is settled by looking the contact up.
 
-    def _reconcile_upsert(
-        self, command: ContactWrite, body: dict[str, Any]
-    ) -> tuple[dict[str, Any], bool]:
-        self.logger.warning("Upsert outcome unknown; looking the contact up by email/phone")
-        found = self.session.directory.find(email=command.email, phone=command.phone)
-        if found is not None:
-            contact = self._update(found, command)
-            if contact is not None:
-                return contact, False
-        result = self.writer.write("POST", "/contacts/upsert", body)
-        return result["contact"], bool(result.get("new"))
+        When the lookup finds nothing the upsert did not happen, so it is sent again; with
+        writes in parallel that second send can meet the same trouble, so the look-up /
+        send cycle repeats a bounded number of times before the unknown outcome stands.
+        """
+        body = command.upsert_body(self.writer.location_id)
+        for attempt in range(1, UPSERT_RECONCILE_ATTEMPTS + 1):
+            try:
+                result = self.writer.write("POST", "/contacts/upsert", body)
+            except OutcomeUnknown:
+                if attempt == UPSERT_RECONCILE_ATTEMPTS:
+                    raise
+                self.logger.warning("Upsert outcome unknown; looking the contact up by email/phone")
+                found = self.session.directory.find(email=command.email, phone=command.phone)
+                if found is not None:
+                    contact = self._update(found, command)
+                    if contact is not None:
+                        return contact, False
+                continue
+            return result["contact"], bool(result.get("new"))
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def _add_missing_tags(
         self, contact_id: str, contact: dict[str, Any], command: ContactWrite
