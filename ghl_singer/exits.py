@@ -57,12 +57,12 @@ class RunEnd:
             self._summary()
 
     def _terminated(self, logger: logging.Logger, frame: FrameType | None) -> NoReturn:
+        self.log_summary()
         logger.error(
             "Terminated (SIGTERM): the run is incomplete; the next run resumes from the last "
             "STATE written (exit %d)",
             EXIT_TERMINATED,
         )
-        self.log_summary()
         sys.exit(EXIT_TERMINATED)
 
 
@@ -70,9 +70,11 @@ RUN_END = RunEnd()
 
 
 def fail(logger: logging.Logger, message: str, code: int, exc: BaseException) -> NoReturn:
-    """Log ``message`` as one ERROR line (with the traceback only at DEBUG) and exit."""
-    logger.error("%s", message, exc_info=exc if logger.isEnabledFor(logging.DEBUG) else None)
+    """Log the run summary, then ``message`` as one ERROR line (with the traceback only at
+    DEBUG), and exit. The cause comes last: it is the line a user (or Meltano's log tail)
+    reads first."""
     RUN_END.log_summary()
+    logger.error("%s", message, exc_info=exc if logger.isEnabledFor(logging.DEBUG) else None)
     sys.exit(code)
 
 
