@@ -68,8 +68,9 @@ def update_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 
 def delete_note(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id, children = contact_children(runtime, request)
-    webhook.note(runtime, "NoteDelete", location_id, note_of(children, request))
-    del children.notes[note_of(children, request).id]
+    note = note_of(children, request)
+    del children.notes[note.id]
+    webhook.note(runtime, "NoteDelete", location_id, note)
     return ApiResponse(200, {"succeded": True}, location_id=location_id)
 
 

@@ -100,8 +100,9 @@ def complete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
 
 def delete_task(runtime: SandboxRuntime, request: ApiRequest) -> ApiResponse:
     location_id, children = contact_children(runtime, request)
-    webhook.task(runtime, "TaskDelete", location_id, task_of(children, request))
-    del children.tasks[task_of(children, request).id]
+    task = task_of(children, request)
+    del children.tasks[task.id]
+    webhook.task(runtime, "TaskDelete", location_id, task)
     return ApiResponse(200, {"succeded": True}, location_id=location_id)
 
 
